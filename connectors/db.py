@@ -1,0 +1,222 @@
+"""Database-link transport (前置库 and case system): engines, chunked reads, versioned upserts.
+
+Importable without Airflow. Owns only transport semantics: what to send comes from the engine and the
+mappings. A chunk is delivered in one transaction; a row the partner database refuses (constraint,
+value too long) is isolated with savepoints and reported with the database's own message, while the
+rest of the chunk commits. Connection faults are raised as :class:`hub.errors.DeliveryError` with
+nothing committed, for the task to retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, func, literal, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+
+from hub.errors import DeliveryError
+
+#: MySQL/MariaDB error codes that mean "this row is wrong", not "the link is down".
+_MYSQL_ROW_ERRORS = {
+    1048,  # column cannot be null
+    1062,  # duplicate entry
+    1264,  # out of range
+    1292,  # incorrect date/time value
+    1366,  # incorrect string/integer value
+    1406,  # data too long
+    1452,  # foreign key fails
+    3819,  # MySQL CHECK constraint violated
+    4025,  # MariaDB CHECK constraint failed
+}
+
+
+def make_engine(url: str | URL, **kwargs) -> Engine:
+    """An engine with the settings the hub relies on.
+
+    SQLite: the file's folder is created, WAL and a busy timeout let a reader and a writer overlap, and
+    transactions are begun explicitly so that SAVEPOINTs work (pysqlite's own handling breaks them).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        parsed, connect_args={"timeout": 60, "isolation_level": None}, hide_parameters=True, **kwargs
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_row_rejection(error: BaseException) -> bool:
+    """True when the database refused the data (constraint, type, length), False for link faults."""
+    if isinstance(error, sa_exc.IntegrityError | sa_exc.DataError):
+        return True
+    original = getattr(error, "orig", None)
+    code = original.args[0] if original is not None and original.args else None
+    return isinstance(code, int) and code in _MYSQL_ROW_ERRORS
+
+
+def database_message(error: BaseException) -> str:
+    original = getattr(error, "orig", None)
+    return str(original if original is not None else error)
+
+
+@dataclass
+class ChunkDelivery:
+    """What happened to each row of one chunk at the partner."""
+
+    applied: list[str] = field(default_factory=list)
+    already_present: dict[str, int] = field(default_factory=dict)  # key → version the partner has
+    rejected: dict[str, str] = field(default_factory=dict)  # key → the database's reason
+
+
+class DatabaseLink:
+    """One database reached over a DB link; reflects partner tables on first use."""
+
+    def __init__(self, url: str | URL, *, name: str = "database"):
+        self.url = make_url(url)
+        self.name = name
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.url)
+
+    @cached_property
+    def _metadata(self) -> MetaData:
+        return MetaData()
+
+    def table(self, name: str) -> Table:
+        if name not in self._metadata.tables:
+            try:
+                Table(name, self._metadata, autoload_with=self.engine)
+            except sa_exc.NoSuchTableError:
+                raise DeliveryError(f"{self.name}: table {name} does not exist at {self._safe_url}") from None
+        return self._metadata.tables[name]
+
+    @property
+    def _safe_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    def deliver_versioned(
+        self,
+        table_name: str,
+        rows: Sequence[dict],
+        *,
+        key: str,
+        version: str,
+        reset_on_update: Mapping[str, object] | None = None,
+    ) -> ChunkDelivery:
+        """Upsert ``rows`` so that only a higher ``version`` replaces a row with the same ``key``.
+
+        Idempotent (the same version twice changes nothing) and order-keeping (an older version never
+        overtakes a newer one). One transaction for the chunk.
+        """
+        result = ChunkDelivery()
+        if not rows:
+            return result
+        table = self.table(table_name)
+        rows = [{**row, key: str(row[key])} for row in rows]
+        try:
+            with self.engine.begin() as connection:
+                present = self._versions_present(connection, table, key, version, [r[key] for r in rows])
+                fresh = []
+                for row in rows:
+                    have = present.get(row[key])
+                    if have is not None and have >= row[version]:
+                        result.already_present[row[key]] = have
+                    else:
+                        fresh.append(row)
+                statement = self._upsert_statement(table, key, version, reset_on_update or {}, fresh[:1])
+                try:
+                    with connection.begin_nested():
+                        if fresh:
+                            connection.execute(statement, fresh)
+                    result.applied = [r[key] for r in fresh]
+                except sa_exc.DBAPIError as error:
+                    if not is_row_rejection(error):
+                        raise
+                    self._isolate_rejections(connection, statement, fresh, key, result)
+        except sa_exc.DBAPIError as error:
+            raise DeliveryError(
+                f"{self.name}: chunk of {len(rows)} rows for {table_name} not delivered, nothing committed "
+                f"({database_message(error)}); the task will retry"
+            ) from error
+        return result
+
+    @staticmethod
+    def _isolate_rejections(connection, statement, rows, key, result: ChunkDelivery) -> None:
+        for row in rows:
+            try:
+                with connection.begin_nested():
+                    connection.execute(statement, [row])
+                result.applied.append(row[key])
+            except sa_exc.DBAPIError as error:
+                if not is_row_rejection(error):
+                    raise
+                result.rejected[row[key]] = database_message(error)
+
+    @staticmethod
+    def _versions_present(
+        connection, table: Table, key: str, version: str, keys: list[str]
+    ) -> dict[str, int]:
+        present: dict[str, int] = {}
+        for start in range(0, len(keys), 1000):
+            query = select(table.c[key], table.c[version]).where(table.c[key].in_(keys[start : start + 1000]))
+            if connection.dialect.name != "sqlite":
+                query = query.with_for_update()
+            present.update({k: v for k, v in connection.execute(query)})
+        return present
+
+    def _upsert_statement(self, table: Table, key: str, version: str, reset: Mapping[str, object], sample):
+        columns = list(sample[0]) if sample else [c.name for c in table.c]
+        dialect = self.engine.dialect.name
+        if dialect in ("mysql", "mariadb"):
+            statement = mysql.insert(table)
+            newer = statement.inserted[version] > table.c[version]
+            assignments = [
+                (c, func.IF(newer, statement.inserted[c], table.c[c]))
+                for c in columns
+                if c not in (key, version)
+            ]
+            assignments += [(c, func.IF(newer, literal(v), table.c[c])) for c, v in reset.items()]
+            assignments.append((version, func.IF(newer, statement.inserted[version], table.c[version])))
+            return statement.on_duplicate_key_update(assignments)  # version last: MySQL assigns in order
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+        if insert is None:
+            raise DeliveryError(f"{self.name}: versioned upsert is not implemented for {dialect}")
+        statement = insert(table)
+        updates = {c: statement.excluded[c] for c in columns if c != key}
+        updates.update({c: literal(v) for c, v in reset.items()})
+        return statement.on_conflict_do_update(
+            index_elements=[table.c[key]], set_=updates, where=statement.excluded[version] > table.c[version]
+        )
+
+    def current_versions(
+        self, table_name: str, key: str, version: str, keys: Sequence[str]
+    ) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            return self._versions_present(connection, self.table(table_name), key, version, list(keys))
+
+
+__all__ = ["ChunkDelivery", "DatabaseLink", "is_row_rejection", "make_engine"]

@@ -1,0 +1,91 @@
+"""What each Airflow task of a sync DAG calls: the steps of a flow, wired to connections and settings.
+
+Kept out of ``dags/`` so the DAG files stay thin and every step can be run and tested without Airflow
+(``hub run`` goes through Airflow; tests may call these directly).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict
+
+from connectors.db import DatabaseLink
+from hub import acknowledgements, feedback, ledger
+from hub.connections import sqlalchemy_url
+from hub.db import hub_engine
+from hub.flows import FEEDBACK_OF, outbound_flow
+from hub.mapping import load_mapping
+from hub.pipeline import run_outbound
+from hub.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _link(conn_id: str) -> DatabaseLink:
+    return DatabaseLink(sqlalchemy_url(conn_id), name=conn_id)
+
+
+def deliver(flow_name: str) -> dict:
+    """Extract, gate, map and deliver everything new for ``flow_name``; returns the run's figures."""
+    flow = outbound_flow(flow_name)
+    source, partner = _link(flow.source_conn_id), _link(flow.partner_conn_id)
+    try:
+
+        def progress(summary) -> None:
+            if summary.chunks % 10 == 0:
+                log.info("%s: %d chunks, %d records so far", flow.name, summary.chunks, summary.extracted)
+
+        summary = run_outbound(flow, source=source, partner=partner, hub=hub_engine(), progress=progress)
+    finally:
+        source.dispose()
+        partner.dispose()
+    log.info("%s: %s", flow.name, summary.as_dict())
+    return summary.as_dict()
+
+
+def acknowledge(flow_name: str, wait_seconds: float | None = None) -> dict:
+    """Collect the partner's answers to what it holds; waits up to HUB_ACK_WAIT_SECONDS (default 30)."""
+    flow = outbound_flow(flow_name)
+    wait = float(os.environ.get("HUB_ACK_WAIT_SECONDS", "30")) if wait_seconds is None else wait_seconds
+    target = load_mapping(get_settings().mappings_dir / f"{flow.partner}.yaml").target(flow.record_type)
+    partner = _link(flow.partner_conn_id)
+    try:
+        summary = acknowledgements.collect(flow, target, partner, hub_engine(), wait_seconds=wait)
+    finally:
+        partner.dispose()
+    log.info("%s: acknowledgements %s", flow.name, summary)
+    return {**asdict(summary), "acknowledged": summary.acknowledged}
+
+
+def load_feedback(flow_name: str) -> dict:
+    """Load the joint-punishment feedback that belongs to ``flow_name`` into the case system."""
+    feed = FEEDBACK_OF[flow_name]
+    target = load_mapping(get_settings().mappings_dir / f"{feed.partner}.yaml").inbound_target(feed.record_type)
+    partner, case_system = _link(feed.partner_conn_id), _link(feed.target_conn_id)
+    try:
+        summary = feedback.load(feed, target, partner, case_system, hub_engine())
+    finally:
+        partner.dispose()
+        case_system.dispose()
+    log.info("%s: feedback %s", feed.name, summary)
+    return asdict(summary)
+
+
+def record_task_failure(context) -> None:
+    """Airflow on_failure_callback: the failure becomes a ledger entry, whatever the task was doing."""
+    task_instance = context.get("ti") or context.get("task_instance")
+    dag_id = getattr(task_instance, "dag_id", "?")
+    task_id = getattr(task_instance, "task_id", "?")
+    run_id = getattr(task_instance, "run_id", "?")
+    error = context.get("exception")
+    partner = outbound_flow(dag_id).partner if dag_id in FEEDBACK_OF else "?"
+    reason = f"task {task_id} of run {run_id} failed: {type(error).__name__ if error else 'unknown'}: {error}"
+    try:
+        with hub_engine().begin() as connection:
+            ledger.append(
+                connection,
+                [ledger.batch_trace(str(run_id)[:36], dag_id, partner, "OUT", "task_failed", reason)],
+            )
+    except Exception:  # the callback must never hide the original failure
+        log.exception("could not record the failure of %s.%s in the ledger", dag_id, task_id)

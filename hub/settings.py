@@ -1,0 +1,35 @@
+"""Where the hub finds its own database, its data files and its tuning knobs.
+
+One environment variable per setting, with embedded defaults that make `make demo` work on a bare
+machine (SQLite under ``.demo/``). Partner and case-system credentials are *not* settings: they live in
+Airflow connections (see :mod:`hub.connections`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    hub_db_url: str
+    mappings_dir: Path
+    expectations_dir: Path
+    reports_dir: Path
+    chunk_size: int
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (cheap; call it where needed rather than caching)."""
+    demo_dir = Path(os.environ.get("HUB_DEMO_DIR", PROJECT_ROOT / ".demo"))
+    return Settings(
+        hub_db_url=os.environ.get("HUB_DB_URL", f"sqlite:///{demo_dir / 'hub.db'}"),
+        mappings_dir=Path(os.environ.get("HUB_MAPPINGS_DIR", PROJECT_ROOT / "mappings")),
+        expectations_dir=Path(os.environ.get("HUB_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations")),
+        reports_dir=Path(os.environ.get("HUB_REPORTS_DIR", demo_dir / "reports")),
+        chunk_size=int(os.environ.get("HUB_CHUNK_SIZE", "5000")),
+    )
