@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event, func, literal, select
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, func, literal_column, null, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -64,6 +64,19 @@ def make_engine(url: str | URL, **kwargs) -> Engine:
     return engine
 
 
+def _inline(value: object):
+    """A constant from a mapping, rendered into the SQL text.
+
+    pymysql turns an executemany INSERT into one multi-row statement only when the ON DUPLICATE KEY
+    clause carries no parameters, so the mapping's reset values must be literals, not binds.
+    """
+    if value is None:
+        return null()
+    if isinstance(value, bool | int | float):
+        return literal_column(repr(int(value) if isinstance(value, bool) else value))
+    return literal_column("'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'")
+
+
 def is_row_rejection(error: BaseException) -> bool:
     """True when the database refused the data (constraint, type, length), False for link faults."""
     if isinstance(error, sa_exc.IntegrityError | sa_exc.DataError):
@@ -108,6 +121,11 @@ class DatabaseLink:
                 Table(name, self._metadata, autoload_with=self.engine)
             except sa_exc.NoSuchTableError:
                 raise DeliveryError(f"{self.name}: table {name} does not exist at {self._safe_url}") from None
+            except sa_exc.DBAPIError as error:
+                raise DeliveryError(
+                    f"{self.name}: cannot reach {self._safe_url} to read table {name} ({database_message(error)}); "
+                    "the task will retry"
+                ) from error
         return self._metadata.tables[name]
 
     @property
@@ -199,7 +217,7 @@ class DatabaseLink:
                 for c in columns
                 if c not in (key, version)
             ]
-            assignments += [(c, func.IF(newer, literal(v), table.c[c])) for c, v in reset.items()]
+            assignments += [(c, func.IF(newer, _inline(v), table.c[c])) for c, v in reset.items()]
             assignments.append((version, func.IF(newer, statement.inserted[version], table.c[version])))
             return statement.on_duplicate_key_update(assignments)  # version last: MySQL assigns in order
         insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
@@ -207,7 +225,7 @@ class DatabaseLink:
             raise DeliveryError(f"{self.name}: versioned upsert is not implemented for {dialect}")
         statement = insert(table)
         updates = {c: statement.excluded[c] for c in columns if c != key}
-        updates.update({c: literal(v) for c, v in reset.items()})
+        updates.update({c: _inline(v) for c, v in reset.items()})
         return statement.on_conflict_do_update(
             index_elements=[table.c[key]], set_=updates, where=statement.excluded[version] > table.c[version]
         )

@@ -1,0 +1,133 @@
+"""The quality gate: run a flow's Great Expectations suite on each chunk, split passing and failing rows.
+
+The suite is a file in ``expectations/`` (loaded, not built in code). The GE context, datasource and
+validation definition are made once per gate (once per task); each chunk is one validation run with
+``COMPLETE`` results indexed by the record key, so every failed expectation is named per row. Rows that
+fail go to quarantine with all their reasons. The batch fails when its failure rate so far passes the
+flow's threshold, judged once at least ``min_rows`` rows were checked so that a few bad rows in a small
+chunk do not stop a flow; the chunk that tips it is neither delivered nor quarantined (the data needs a
+fix first) and earlier chunks stay as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from hub.errors import ConfigurationError, QualityGateError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GateResult:
+    passed: pd.DataFrame
+    failures: dict[str, list[str]]  # record key → reasons
+    checked: int
+
+    @property
+    def failure_rate(self) -> float:
+        return len(self.failures) / self.checked if self.checked else 0.0
+
+    def reason_counts(self) -> Counter:
+        return Counter(reason for reasons in self.failures.values() for reason in reasons)
+
+
+@dataclass
+class QualityGate:
+    suite_path: Path
+    key_field: str
+    max_failure_rate: float
+    name: str = "gate"
+    min_rows: int = 100
+    checked_total: int = 0
+    failed_total: int = 0
+    _validation = None
+    _suite_document: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        warnings.filterwarnings("ignore", module="great_expectations")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        import hub.quality.expectations  # noqa: F401  (registers the hub's custom expectations)
+
+        try:
+            self._suite_document = json.loads(self.suite_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot load expectation suite {self.suite_path}: {exc}") from exc
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        try:
+            suite = gx.ExpectationSuite(**self._suite_document)
+        except Exception as exc:
+            raise ConfigurationError(f"expectation suite {self.suite_path} is not valid: {exc}") from exc
+        suite = context.suites.add(suite)
+        asset = context.data_sources.add_pandas(f"{self.name}_source").add_dataframe_asset(f"{self.name}_chunk")
+        batch = asset.add_batch_definition_whole_dataframe("whole_chunk")
+        self._validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{self.name}_validation", data=batch, suite=suite)
+        )
+
+    @property
+    def suite_name(self) -> str:
+        return self._suite_document.get("name", self.suite_path.stem)
+
+    def check(self, chunk: pd.DataFrame) -> GateResult:
+        """Validate one chunk. Never raises for bad data; raises QualityGateError past the threshold."""
+        if chunk.empty:
+            return GateResult(chunk, {}, 0)
+        result = self._validation.run(
+            batch_parameters={"dataframe": chunk},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [self.key_field],
+                "return_unexpected_index_query": False,
+            },
+        )
+        failures: dict[str, list[str]] = {}
+        for outcome in result.results:
+            if outcome.success:
+                continue
+            config = outcome.expectation_config
+            reason = (config.meta or {}).get("reason") or _describe(config)
+            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+                raise ConfigurationError(
+                    f"suite {self.suite_name}: expectation {_describe(config)} could not run: "
+                    f"{outcome.exception_info.get('exception_message')}"
+                )
+            for item in outcome.result.get("unexpected_index_list") or []:
+                key = str(item[self.key_field] if isinstance(item, dict) else chunk.loc[item, self.key_field])
+                reasons = failures.setdefault(key, [])
+                if reason not in reasons:
+                    reasons.append(reason)
+        failed = chunk[self.key_field].astype(str).isin(list(failures))
+        gate = GateResult(chunk[~failed], failures, len(chunk))
+        checked, failed_count = self.checked_total + len(chunk), self.failed_total + len(failures)
+        if checked >= self.min_rows and failed_count / checked > self.max_failure_rate:
+            top = ", ".join(f"{r} ({n})" for r, n in gate.reason_counts().most_common(3))
+            raise QualityGateError(
+                f"suite {self.suite_name}: {failed_count} of {checked} rows failed so far in this batch "
+                f"({failed_count / checked:.0%} > threshold {self.max_failure_rate:.0%}); top reasons in the last "
+                f"chunk: {top}. That chunk was not delivered; fix the source data or raise the threshold."
+            )
+        self.checked_total, self.failed_total = checked, failed_count
+        return gate
+
+
+def _describe(config) -> str:
+    kwargs = config.kwargs or {}
+    target = (
+        kwargs.get("column")
+        or ",".join(str(kwargs[k]) for k in ("column_A", "column_B") if k in kwargs)
+        or ",".join(kwargs.get("column_list", []))
+    )
+    return f"{config.type}({target})"
