@@ -24,6 +24,9 @@ test: $(STAMP) services
 
 services:
 	scripts/ensure-mariadb.sh
+	@# A real Compose parser for tests/test_docker_compose.py (no engine needed for `config`).
+	command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends docker-compose >/dev/null)
 
 ## bench: the credit-platform push benchmark (N rows, default 200000)
 bench: $(STAMP) services

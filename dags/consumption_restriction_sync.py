@@ -1,4 +1,4 @@
-"""限制高消费 → 自治区信用信息共享平台 前置库. The logic lives in hub.pipeline; this file only wires it."""
+"""Airflow DAG: 限制高消费 → 信用信息共享平台 前置库. Logic lives in hub.pipeline; this only wires it."""
 
 from hub.orchestration import build_sync_dag
 

@@ -80,7 +80,7 @@ def _load_all(feed, target, partner, case_system, hub, batch_id, chunk_size, sum
         query = select(table).where(*(table.c[c] == v for c, v in target.row_filter.items()))
         if cursor.time is not None:
             query = query.where(
-                or_(time_column > cursor.time, and_(time_column == cursor.time, key_column > str(cursor.id)))
+                or_(time_column > cursor.time, and_(time_column == cursor.time, key_column > cursor.key))
             )
         with partner.engine.connect() as connection:
             result = connection.execute(query.order_by(time_column, key_column).limit(chunk_size))

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from hub.db.models import LedgerEntry, LedgerHead
+from hub.errors import LedgerError
 
 GENESIS_HASH = "0" * 64
 
@@ -78,7 +79,7 @@ def append(connection: Connection, traces: Sequence[Trace]) -> int:
     # Take the write lock first (an UPDATE locks the row on MySQL and the database on SQLite), then read.
     locked = connection.execute(update(_head).where(_head.c.id == 1).values(last_seq=_head.c.last_seq))
     if locked.rowcount == 0:
-        connection.execute(insert(_head).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+        raise LedgerError("the ledger's head row is missing (the migration creates it): run `hub ledger verify`")
     last_seq, prev_hash = connection.execute(select(_head.c.last_seq, _head.c.last_hash).where(_head.c.id == 1)).one()
     now = utcnow()
     rows = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,10 @@ import pytest
 from sqlalchemy import create_engine
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# Airflow reads its configuration once, at import: give the test session its own home before anything
+# imports it, so tests never touch ~/airflow or the demo's .airflow/.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hub-tests-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -199,3 +199,19 @@ def test_idempotency_keys_record_every_delivered_version(credit_world):
     with credit_world.hub.connect() as connection:
         keys = connection.execute(select(table.c.record_key).where(table.c.flow == DISHONEST_LIST.name)).scalars()
         assert len(set(keys)) == summary.delivered
+
+
+def test_feedback_is_read_incrementally_from_the_last_row_loaded(credit_world):
+    credit_world.run(DISHONEST_LIST)
+    process_pending(credit_world.frontdb.engine, seed=3)
+    inbound = mapping().inbound_target("feedback_dishonest")
+    first = feedback.load(DISHONEST_FEEDBACK, inbound, credit_world.frontdb, credit_world.source, credit_world.hub)
+    nothing = feedback.load(DISHONEST_FEEDBACK, inbound, credit_world.frontdb, credit_world.source, credit_world.hub)
+    assert first.read > 0 and nothing.read == 0
+    evolve(credit_world.source.engine, seed=13, fraction=0.3)
+    credit_world.run(DISHONEST_LIST)
+    report = process_pending(credit_world.frontdb.engine, seed=3)
+    later = feedback.load(DISHONEST_FEEDBACK, inbound, credit_world.frontdb, credit_world.source, credit_world.hub)
+    new_rows = credit_world.count("frontdb", "SELECT COUNT(*) FROM T_LHCJFK WHERE MDLX = '01'") - first.read
+    assert later.read == later.loaded == new_rows
+    assert report.feedback_rows >= new_rows

@@ -154,6 +154,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("flow", "partner"),
     )
     # ### end Alembic commands ###
+    # The chain's tip exists from the start, so appenders only ever UPDATE (lock) it, never race to create it.
+    op.bulk_insert(
+        sa.table(
+            "ledger_head",
+            sa.column("id", sa.Integer),
+            sa.column("last_seq", sa.Integer),
+            sa.column("last_hash", sa.String),
+        ),
+        [{"id": 1, "last_seq": 0, "last_hash": "0" * 64}],
+    )
 
 
 def downgrade() -> None:
