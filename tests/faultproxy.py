@@ -7,6 +7,7 @@ from client to server (a failure in the middle of a chunk).
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import socket
 import threading
@@ -100,8 +101,6 @@ class FaultProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

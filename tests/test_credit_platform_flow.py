@@ -132,7 +132,9 @@ def test_a_row_the_platform_refuses_is_rejected_with_the_database_reason(credit_
             text("SELECT MIN(e.id) FROM dishonest_entries e WHERE e.state = 'PUBLISHED'")
         ).scalar_one()
         connection.execute(
-            text("UPDATE cases SET obligation = :long WHERE id = (SELECT case_id FROM dishonest_entries WHERE id = :e)"),
+            text(
+                "UPDATE cases SET obligation = :long WHERE id = (SELECT case_id FROM dishonest_entries WHERE id = :e)"
+            ),
             {"long": "支付" * 600, "e": entry_id},
         )
     summary = credit_world.run(DISHONEST_LIST)
