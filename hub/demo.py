@@ -67,11 +67,13 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     case_engine = make_engine(case_url)
     if not paths["case_system"].exists() or paths["case_system"].stat().st_size == 0:
         click.echo(f"seeding a synthetic Ningxia case system: {cases} cases (seed {seed}) ...")
-        report = generate(case_engine, GeneratorConfig(cases=cases, seed=seed))
-        click.echo(f"  {report}")
+        report = generate(case_engine, GeneratorConfig(cases=cases, seed=seed)).to_dict()
+        click.echo("  rows: " + ", ".join(f"{table} {n}" for table, n in report["rows"].items()))
+        click.echo("  defects injected: " + ", ".join(f"{kind} {n}" for kind, n in report["defects"].items()))
     elif evolve:
         click.echo(f"moving the case system forward: {evolve:.0%} of entries change state ...")
-        click.echo(f"  {evolve_cases(case_engine, seed=seed + int(time.time()) % 1000, fraction=evolve)}")
+        changes = evolve_cases(case_engine, seed=seed + int(time.time()) % 1000, fraction=evolve).to_dict()
+        click.echo("  " + ", ".join(f"{change} {n}" for change, n in changes["transitions"].items()))
     else:
         click.echo(f"case system exists ({paths['case_system']}); not seeding again")
     case_engine.dispose()

@@ -18,16 +18,16 @@ import pandas as pd
 import yaml
 
 from hub.errors import ConfigurationError
+from hub.identifiers import ric
 
 
 def mask_resident_id(values: pd.Series, frame: pd.DataFrame) -> pd.Series:
-    """Hide the birth date of resident IDs (640105********1234); other identifiers stay as they are.
-
-    Organisations' codes are public; a person's full ID is shown only masked (PIPL; SPC publication).
-    """
+    """Resident IDs in their published, masked form (:func:`hub.identifiers.ric.mask`, on arrays);
+    other identifiers stay as they are: organisations' codes are public (PIPL; SPC publication rules)."""
     text = values.astype("string")
     is_person_id = frame["id_type"].eq("RIC") & text.str.len().eq(18)
-    masked = text.str.slice(0, 6) + "********" + text.str.slice(14, 18)
+    hidden = "*" * (18 - ric.MASK_KEEP_HEAD - ric.MASK_KEEP_TAIL)
+    masked = text.str.slice(0, ric.MASK_KEEP_HEAD) + hidden + text.str.slice(18 - ric.MASK_KEEP_TAIL, 18)
     return text.where(~is_person_id, masked)
 
 

@@ -190,11 +190,16 @@ def parse(value: object, *, today: datetime.date | None = None) -> ResidentId:
     )
 
 
+#: Characters kept visible at each end when a resident ID is shown or published masked.
+MASK_KEEP_HEAD, MASK_KEEP_TAIL = 4, 4
+
+
 def mask(value: object) -> str:
-    """The published, masked form: region and the last four characters hidden in between.
+    """The published, masked form: the first and last four characters, stars in between.
 
     >>> mask("11010519491231002X")
     '1101**********002X'
     """
     number = compact(value)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    hidden = len(number) - MASK_KEEP_HEAD - MASK_KEEP_TAIL
+    return number[:MASK_KEEP_HEAD] + "*" * hidden + number[-MASK_KEEP_TAIL:]
