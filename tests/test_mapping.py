@@ -39,7 +39,9 @@ def test_a_person_entry_maps_to_the_platform_columns():
     row = to_python_rows(mapped)[0]
     assert errors == {}
     assert row["JLID"] == 7 and row["BBH"] == 2 and row["ZT"] == "1" and row["ZJLX"] == "01" and row["XB"] == "1"
-    assert row["ZJHM"] == "11010519491231002X" and row["ZJHM_GS"] == ric.mask("11010519491231002X") == "1101**********002X"
+    assert (
+        row["ZJHM"] == "11010519491231002X" and row["ZJHM_GS"] == ric.mask("11010519491231002X") == "1101**********002X"
+    )
     assert row["NL"] == 70  # birthday on 31 December: still 70 on 5 January 2020
     assert (row["LASJ"], row["FBSJ"]) == ("20190301", "20200201")
     assert row["SXQX"].startswith("有履行能力而拒不履行") and row["SF"] == "宁夏回族自治区"

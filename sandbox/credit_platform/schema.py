@@ -32,9 +32,7 @@ MAX_OBLIGATION_CHARS = 1000
 def _processing_columns() -> list[Column]:
     return [
         Column("TSSJ", Timestamp, nullable=False, comment="推送时间: when the hub wrote this version"),
-        Column(
-            "CLZT", String(1), nullable=False, server_default="0", comment="处理状态 0 待处理 1 已接收 2 拒收"
-        ),
+        Column("CLZT", String(1), nullable=False, server_default="0", comment="处理状态 0 待处理 1 已接收 2 拒收"),
         Column("CLSJ", Timestamp, comment="处理时间"),
         Column("CLYJ", String(256), comment="处理意见 (why rejected)"),
     ]
@@ -47,9 +45,7 @@ dishonest_list = Table(
     Column("BBH", Integer, nullable=False, comment="版本号: only a higher version replaces a row"),
     Column("ZT", String(1), nullable=False, comment="状态 1 发布 2 屏蔽 3 撤销 4 到期"),
     Column("XM", String(128), nullable=False, comment="被执行人姓名/名称"),
-    Column(
-        "ZJLX", String(2), nullable=False, comment="证件类型 01 身份证 11 统一社会信用代码 20 组织机构代码"
-    ),
+    Column("ZJLX", String(2), nullable=False, comment="证件类型 01 身份证 11 统一社会信用代码 20 组织机构代码"),
     Column("ZJHM", String(32), nullable=False, comment="证件号码 (full; for matching by agencies)"),
     Column("ZJHM_GS", String(32), nullable=False, comment="证件号码(公示): masked for publication"),
     Column("XB", String(1), comment="性别 1 男 2 女 (persons)"),
@@ -70,9 +66,9 @@ dishonest_list = Table(
     *_processing_columns(),
     CheckConstraint("ZT IN ('1','2','3','4')", name="ck_sxbzxr_zt"),
     # Characters, not bytes: CHAR_LENGTH on MySQL/MariaDB, LENGTH on SQLite.
-    CheckConstraint(
-        f"YW IS NULL OR CHAR_LENGTH(YW) <= {MAX_OBLIGATION_CHARS}", name="ck_sxbzxr_yw_length"
-    ).ddl_if(dialect=("mysql", "mariadb")),
+    CheckConstraint(f"YW IS NULL OR CHAR_LENGTH(YW) <= {MAX_OBLIGATION_CHARS}", name="ck_sxbzxr_yw_length").ddl_if(
+        dialect=("mysql", "mariadb")
+    ),
     CheckConstraint(f"YW IS NULL OR LENGTH(YW) <= {MAX_OBLIGATION_CHARS}", name="ck_sxbzxr_yw_length").ddl_if(
         dialect="sqlite"
     ),

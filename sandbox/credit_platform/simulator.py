@@ -64,21 +64,15 @@ def process_pending(
     with engine.begin() as connection:
         for table, list_type, measures in LIST_TYPES:
             pending = connection.execute(
-                select(table.c.JLID, table.c.BBH, table.c.ZT)
-                .where(table.c.CLZT == "0")
-                .order_by(table.c.JLID)
+                select(table.c.JLID, table.c.BBH, table.c.ZT).where(table.c.CLZT == "0").order_by(table.c.JLID)
             ).all()
             feedback_rows = []
             for jlid, version, state in pending:
-                refused = (
-                    refuse_one_in > 0 and _draw(seed, "refuse", list_type, jlid, version) % refuse_one_in == 0
-                )
+                refused = refuse_one_in > 0 and _draw(seed, "refuse", list_type, jlid, version) % refuse_one_in == 0
                 connection.execute(
                     update(table)
                     .where(table.c.JLID == jlid, table.c.BBH == version)
-                    .values(
-                        CLZT="2" if refused else "1", CLSJ=now, CLYJ="证件信息核验不一致" if refused else None
-                    )
+                    .values(CLZT="2" if refused else "1", CLSJ=now, CLYJ="证件信息核验不一致" if refused else None)
                 )
                 if refused:
                     report.refused += 1
@@ -106,9 +100,7 @@ def process_pending(
     return report
 
 
-def serve(
-    engine: Engine, *, seed: int = 2019, interval: float = 0.5, stop: threading.Event | None = None
-) -> None:
+def serve(engine: Engine, *, seed: int = 2019, interval: float = 0.5, stop: threading.Event | None = None) -> None:
     """Poll the 前置库 until ``stop`` is set (or forever), processing new rows as the platform would."""
     create_all(engine)
     stop = stop or threading.Event()
