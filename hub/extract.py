@@ -76,3 +76,15 @@ def prefetched(source: Iterator[pd.DataFrame], depth: int = 1) -> Iterator[pd.Da
         if isinstance(item, BaseException):
             raise item
         yield item
+
+
+def by_keys(engine: Engine, flow: OutboundFlow, keys: list[str], size: int) -> Iterator[pd.DataFrame]:
+    """The current rows of specific records (e.g. released from quarantine), in pages of ``size``."""
+    for start in range(0, len(keys), size):
+        wanted = [int(key) for key in keys[start : start + size]]
+        query = flow.query.where(flow.cursor_id.in_(wanted)).order_by(flow.cursor_time, flow.cursor_id)
+        with engine.connect() as connection:
+            result = connection.execute(query)
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        if not frame.empty:
+            yield frame

@@ -21,7 +21,7 @@ from connectors.db import ChunkDelivery, DatabaseLink
 from hub import batches, ledger, quarantine, watermarks
 from hub.db.models import DeliveredKey
 from hub.errors import ConfigurationError
-from hub.extract import high_water_mark, pages, prefetched
+from hub.extract import by_keys, high_water_mark, pages, prefetched
 from hub.flows import OutboundFlow
 from hub.ledger import Trace, payload_hash, utcnow
 from hub.mapping import TargetMapping, load_mapping, to_python_rows
@@ -101,11 +101,16 @@ def run_outbound(
     stop = high_water_mark(source.engine, flow)
     summary.cursor_from, summary.cursor_to = str(start), str(start)
     batches.open_batch(hub, summary.batch_id, flow.name, flow.partner, OUT, f"from {start} to {stop}")
+    with hub.connect() as connection:
+        released = quarantine.released_keys(connection, flow.name, flow.partner)
     try:
         for chunk in prefetched(pages(source.engine, flow, start, stop, chunk_size)):
             _process_chunk(flow, target, gate, partner, hub, chunk, summary)
+            for key in released.keys() & set(chunk[flow.key_field].astype(str)):
+                released[key] = -abs(released[key])  # seen in this run's pages: retried already
             if progress:
                 progress(summary)
+        _retry_released(flow, target, gate, partner, source, hub, released, chunk_size, summary)
     except Exception as error:
         summary.status, summary.error = "FAILED", f"{type(error).__name__}: {error}"
         _close(hub, summary)
@@ -113,6 +118,19 @@ def run_outbound(
     summary.status = "SUCCEEDED"
     _close(hub, summary)
     return summary
+
+
+def _retry_released(flow, target, gate, partner, source, hub, released: dict[str, int], chunk_size, summary) -> None:
+    """Records an operator released from quarantine go through the flow again, at their current version.
+
+    Those the run's own pages already carried are not read twice; the watermark does not move for them.
+    """
+    pending = [key for key, quarantine_id in released.items() if quarantine_id > 0]
+    for chunk in by_keys(source.engine, flow, pending, chunk_size):
+        _process_chunk(flow, target, gate, partner, hub, chunk, summary, move_watermark=False)
+    if released:
+        with hub.begin() as connection:
+            quarantine.mark_retried(connection, [abs(q) for q in released.values()], summary.batch_id)
 
 
 def _close(hub: Engine, summary: RunSummary) -> None:
@@ -130,6 +148,8 @@ def _process_chunk(
     hub: Engine,
     chunk: pd.DataFrame,
     summary: RunSummary,
+    *,
+    move_watermark: bool = True,
 ) -> None:
     chunk = chunk.assign(pushed_at=utcnow())
     keys = chunk[flow.key_field].astype(str)
@@ -163,7 +183,9 @@ def _process_chunk(
             ),
         )
         _remember_delivered(connection, flow, summary.batch_id, versions, payload_hashes, delivery)
-        watermarks.write(connection, flow.name, flow.partner, cursor)
+        if move_watermark:
+            watermarks.write(connection, flow.name, flow.partner, cursor)
+            summary.cursor_to = str(cursor)
         summary.extracted += len(chunk)
         summary.delivered += len(delivery.applied) + len(delivery.already_present)
         summary.duplicates += len(delivery.already_present)
@@ -171,7 +193,6 @@ def _process_chunk(
         summary.quarantined += len(reasons)
         summary.quarantine_reasons.update(r for rs in reasons.values() for r in rs)
         summary.chunks += 1
-        summary.cursor_to = str(cursor)
         batches.record_progress(connection, summary.batch_id, _figures(summary), summary.quarantine_reasons)
     if not summary.balanced:  # pragma: no cover - would be a bug in this module
         raise AssertionError(f"batch {summary.batch_id}: extracted != delivered + quarantined + rejected")
@@ -199,15 +220,10 @@ def _remember_delivered(connection, flow, batch_id, versions, payload_hashes, de
     candidates = {key: versions[key] for key in [*delivery.applied, *delivery.already_present]}
     if not candidates:
         return
-    known = set(
-        connection.execute(
-            select(_keys.c.record_key, _keys.c.record_version).where(
-                _keys.c.flow == flow.name,
-                _keys.c.partner == flow.partner,
-                _keys.c.record_key.in_(list(candidates)),
-            )
-        ).tuples()
+    query = select(_keys.c.record_key, _keys.c.record_version).where(
+        _keys.c.flow == flow.name, _keys.c.partner == flow.partner, _keys.c.record_key.in_(list(candidates))
     )
+    known = {(key, version) for key, version in connection.execute(query)}
     now = utcnow()
     rows = [
         {

@@ -219,3 +219,34 @@ def test_feedback_is_read_incrementally_from_the_last_row_loaded(credit_world):
     new_rows = credit_world.count("frontdb", "SELECT COUNT(*) FROM T_LHCJFK WHERE MDLX = '01'") - first.read
     assert later.read == later.loaded == new_rows
     assert report.feedback_rows >= new_rows
+
+
+def test_a_released_record_is_retried_at_its_current_version_on_the_next_run(credit_world):
+    from hub import quarantine
+
+    credit_world.run(DISHONEST_LIST)
+    held = quarantine.records(credit_world.hub, flow=DISHONEST_LIST.name, limit=1000)
+    missing_name = next(
+        r for r in held if r["reasons"] == ["debtor name is missing"] or r["reasons"] == ["debtor ID number is missing"]
+    )
+    entry_id = int(missing_name["record_key"])
+    fix = (
+        "name = '补录姓名'"
+        if "name" in missing_name["reasons"][0]
+        else "id_number = '11010519491231002X', id_type = 'RIC'"
+    )
+    with credit_world.source.engine.begin() as connection:  # the clerk fixes the party, not the entry
+        connection.execute(
+            text(f"UPDATE parties SET {fix} WHERE id = (SELECT party_id FROM dishonest_entries WHERE id = :e)"),
+            {"e": entry_id},
+        )
+    quarantine.resolve(credit_world.hub, missing_name["id"], action="release", note="name entered")
+    retry = credit_world.run(DISHONEST_LIST)
+    assert retry.extracted == 1 and retry.delivered == 1 and retry.balanced
+    with credit_world.frontdb.engine.connect() as connection:
+        pushed = connection.execute(text("SELECT XM, ZJHM FROM T_SXBZXR WHERE JLID = :k"), {"k": str(entry_id)}).one()
+    assert "补录姓名" in pushed or "11010519491231002X" in pushed
+    outcomes = [e["outcome"] for e in ledger.entries(credit_world.hub, record_key=str(entry_id))]
+    assert outcomes[-3:] == ["quarantined", "released", "delivered"]
+    assert quarantine.record(credit_world.hub, missing_name["id"])["status"] == "RETRIED"
+    assert credit_world.run(DISHONEST_LIST).extracted == 0
