@@ -51,6 +51,7 @@ class RunSummary:
     cursor_from: str = ""
     cursor_to: str = ""
     error: str | None = None
+    quality_report: str = ""
 
     @property
     def balanced(self) -> bool:
@@ -101,6 +102,7 @@ def run_outbound(
     stop = high_water_mark(source.engine, flow)
     summary.cursor_from, summary.cursor_to = str(start), str(start)
     batches.open_batch(hub, summary.batch_id, flow.name, flow.partner, OUT, f"from {start} to {stop}")
+    gate.begin(summary.batch_id)
     with hub.connect() as connection:
         released = quarantine.released_keys(connection, flow.name, flow.partner)
     try:
@@ -115,6 +117,8 @@ def run_outbound(
         summary.status, summary.error = "FAILED", f"{type(error).__name__}: {error}"
         _close(hub, summary)
         raise
+    finally:
+        summary.quality_report = str(gate.finish() or "")
     summary.status = "SUCCEEDED"
     _close(hub, summary)
     return summary

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from hub import batches, ledger
 from hub.flows import FEEDBACK_OF, outbound_flow
+from hub.quality import report as quality_report
 
 
 def flow_summary(hub: Engine, flow_name: str) -> dict:
@@ -49,6 +50,9 @@ def print_flow_summaries(hub: Engine, flow_names: list[str], *, verify: bool = T
         click.echo(f"  extracted = delivered + quarantined + rejected: {'holds' if balanced else 'BROKEN'}")
         if out["error"]:
             click.secho(f"  error: {out['error']}", fg="red")
+        quality = quality_report.latest(name)
+        if quality and quality["batch_id"] == out["batch_id"]:
+            click.echo(f"  quality report: {quality['html']}")
     if verify:
         result = ledger.verify(hub)
         click.secho(f"\n{result}", fg="green" if result.ok else "red")

@@ -133,7 +133,7 @@ class CreditPlatformWorld:
 
 
 @pytest.fixture
-def credit_world(make_database, monkeypatch) -> Iterator[CreditPlatformWorld]:
+def credit_world(make_database, monkeypatch, tmp_path) -> Iterator[CreditPlatformWorld]:
     from hub.casesystem import metadata as case_metadata
     from sandbox.case_generator import GeneratorConfig, generate
     from sandbox.credit_platform.schema import create_all
@@ -147,6 +147,7 @@ def credit_world(make_database, monkeypatch) -> Iterator[CreditPlatformWorld]:
     create_all(frontdb_engine)
     frontdb_engine.dispose()
     monkeypatch.setenv("HUB_DB_URL", hub_url)
+    monkeypatch.setenv("HUB_REPORTS_DIR", str(tmp_path / "reports"))
     for conn_id, url in (("case_system", case_url), ("credit_platform_frontdb", frontdb_url)):
         monkeypatch.setenv(*connection_env(conn_id, url))
     world = CreditPlatformWorld(case_url, frontdb_url, hub_url, report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, text, update
 
@@ -250,3 +252,21 @@ def test_a_released_record_is_retried_at_its_current_version_on_the_next_run(cre
     assert outcomes[-3:] == ["quarantined", "released", "delivered"]
     assert quarantine.record(credit_world.hub, missing_name["id"])["status"] == "RETRIED"
     assert credit_world.run(DISHONEST_LIST).extracted == 0
+
+
+def test_each_run_writes_a_quality_report_an_operator_can_open(credit_world):
+    from click.testing import CliRunner
+
+    from hub.cli import main
+
+    summary = credit_world.run(DISHONEST_LIST, chunk_size=100)
+    page = summary.quality_report
+    assert page.endswith(f"{summary.batch_id}.html")
+    html = Path(page).read_text(encoding="utf-8")
+    assert "minors are never listed" in html and f"{summary.quarantined} (" in html
+    result = CliRunner().invoke(main, ["quality", "report", DISHONEST_LIST.name])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"rows checked {summary.extracted}" in result.output and f"quarantined {summary.quarantined}" in result.output
+    )
+    assert "FAIL" in result.output and page in result.output

@@ -17,11 +17,13 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from hub.errors import ConfigurationError, QualityGateError
+from hub.quality import report
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class QualityGate:
     checked_total: int = 0
     failed_total: int = 0
     _validation = None
+    _run: report.GateRunFigures | None = None
     _suite_document: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,17 +97,22 @@ class QualityGate:
             },
         )
         failures: dict[str, list[str]] = {}
+        figures = self._figures()
+        figures.chunks += 1
         for outcome in result.results:
-            if outcome.success:
-                continue
             config = outcome.expectation_config
             reason = (config.meta or {}).get("reason") or _describe(config)
+            unexpected = outcome.result.get("unexpected_index_list") or []
+            evaluated = outcome.result.get("element_count") or len(chunk)
+            figures.add(_describe(config), reason, evaluated, 0 if outcome.success else len(unexpected))
+            if outcome.success:
+                continue
             if outcome.exception_info and outcome.exception_info.get("raised_exception"):
                 raise ConfigurationError(
                     f"suite {self.suite_name}: expectation {_describe(config)} could not run: "
                     f"{outcome.exception_info.get('exception_message')}"
                 )
-            for item in outcome.result.get("unexpected_index_list") or []:
+            for item in unexpected:
                 key = str(item[self.key_field] if isinstance(item, dict) else chunk.loc[item, self.key_field])
                 reasons = failures.setdefault(key, [])
                 if reason not in reasons:
@@ -113,6 +121,7 @@ class QualityGate:
         gate = GateResult(chunk[~failed], failures, len(chunk))
         checked, failed_count = self.checked_total + len(chunk), self.failed_total + len(failures)
         if checked >= self.min_rows and failed_count / checked > self.max_failure_rate:
+            figures.stopped_by_threshold = True
             top = ", ".join(f"{r} ({n})" for r, n in gate.reason_counts().most_common(3))
             raise QualityGateError(
                 f"suite {self.suite_name}: {failed_count} of {checked} rows failed so far in this batch "
@@ -120,7 +129,36 @@ class QualityGate:
                 f"chunk: {top}. That chunk was not delivered; fix the source data or raise the threshold."
             )
         self.checked_total, self.failed_total = checked, failed_count
+        figures.rows_checked, figures.rows_failed = checked, failed_count
         return gate
+
+    def begin(self, batch_id: str) -> None:
+        """Start a gate run (one batch): cumulative figures and the threshold count from zero."""
+        self.checked_total = self.failed_total = 0
+        self._run = report.GateRunFigures(
+            flow=self.name,
+            suite=self.suite_name,
+            batch_id=batch_id,
+            started_at=datetime.now().isoformat(timespec="seconds"),
+            threshold=self.max_failure_rate,
+        )
+
+    def finish(self) -> Path | None:
+        """Write the run's HTML validation report and figures; never fails the run over a report."""
+        if self._run is None:
+            return None
+        try:
+            return report.write(self._run)
+        except OSError as error:
+            log.warning("could not write the quality report of %s: %s", self.name, error)
+            return None
+        finally:
+            self._run = None
+
+    def _figures(self) -> report.GateRunFigures:
+        if self._run is None:
+            self.begin("unnamed")
+        return self._run
 
 
 def _describe(config) -> str:
