@@ -17,13 +17,14 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hub demo
 
-## test: lint, then every test against real MariaDB (installed and started when absent)
+## test: lint, then every test against real MariaDB and PostgreSQL (installed and started when absent)
 test: $(STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 services:
 	scripts/ensure-mariadb.sh
+	scripts/ensure-postgres.sh
 	@# A real Compose parser for tests/test_docker_compose.py (no engine needed for `config`).
 	command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends docker-compose >/dev/null)

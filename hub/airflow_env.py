@@ -11,11 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.flows import OUTBOUND_FLOWS
 from hub.settings import PROJECT_ROOT
 
-#: Pool slots per partner: how many of the hub's tasks may talk to that partner at once.
-PARTNER_POOLS = {"credit_platform": 2}
+#: One pool per partner (how many of the hub's tasks may talk to it at once), shared with production's
+#: airflow-init job (docker-compose.yml).
+POOLS_FILE = PROJECT_ROOT / "deploy" / "airflow" / "pools.json"
 
 
 def airflow_environment(home: Path | None = None) -> dict[str, str]:
@@ -54,10 +54,7 @@ def prepare(env: dict[str, str] | None = None) -> dict[str, str]:
     env = env or airflow_environment()
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     airflow_command("db", "migrate", env=env, quiet=True)
-    partners = {flow.partner for flow in OUTBOUND_FLOWS.values()}
-    for partner in sorted(partners):
-        slots = str(PARTNER_POOLS.get(partner, 1))
-        airflow_command("pools", "set", partner, slots, f"hub partner {partner}", env=env, quiet=True)
+    airflow_command("pools", "import", str(POOLS_FILE), env=env, quiet=True)
     return env
 
 

@@ -60,6 +60,32 @@ def make_database(mariadb_admin) -> Iterator:
 
 
 @pytest.fixture
+def make_pg_database() -> Iterator:
+    """Factory: a fresh PostgreSQL database per call (127.0.0.1:5432, trust auth), dropped after the test."""
+    import psycopg2
+
+    try:
+        admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    except psycopg2.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not answering on 127.0.0.1:5432 ({exc}); run scripts/ensure-postgres.sh")
+    admin.autocommit = True
+    created: list[str] = []
+
+    def make(prefix: str = "hubtest") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+
+    yield make
+    with admin.cursor() as cursor:
+        for name in created:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture
 def hub_env(tmp_path, monkeypatch) -> Path:
     """Point the hub's settings at a temporary SQLite hub DB and the project's mappings and suites."""
     monkeypatch.setenv("HUB_DB_URL", f"sqlite:///{tmp_path / 'hub.db'}")

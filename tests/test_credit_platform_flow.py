@@ -12,6 +12,7 @@ from hub.casesystem import dishonest_entries
 from hub.db.models import DeliveredKey, QuarantinedRecord
 from hub.flows import CONSUMPTION_RESTRICTION, DISHONEST_FEEDBACK, DISHONEST_LIST
 from hub.mapping import load_mapping
+from hub.pipeline import run_outbound
 from hub.settings import get_settings
 from sandbox.case_generator import evolve
 from sandbox.credit_platform.simulator import process_pending
@@ -270,3 +271,15 @@ def test_each_run_writes_a_quality_report_an_operator_can_open(credit_world):
         f"rows checked {summary.extracted}" in result.output and f"quarantined {summary.quarantined}" in result.output
     )
     assert "FAIL" in result.output and page in result.output
+
+
+@pytest.mark.postgres
+def test_the_hub_db_can_live_on_postgresql(credit_world, make_pg_database):
+    from hub.db import hub_engine
+
+    hub = hub_engine(make_pg_database("hub"))
+    first = run_outbound(DISHONEST_LIST, source=credit_world.source, partner=credit_world.frontdb, hub=hub)
+    again = run_outbound(DISHONEST_LIST, source=credit_world.source, partner=credit_world.frontdb, hub=hub)
+    assert first.balanced and first.delivered > 0 and again.extracted == 0
+    assert ledger.verify(hub).ok
+    hub.dispose()

@@ -70,9 +70,10 @@ def test_reordered_entries_are_detected(engine):
     assert not result.ok and result.first_bad_seq == 3
 
 
-@pytest.mark.mariadb
-def test_concurrent_writers_form_one_chain(make_database):
-    engine = hub_engine(make_database("ledger"))
+@pytest.mark.parametrize("server", ["mariadb", "postgresql"])
+def test_concurrent_writers_form_one_chain(server, request):
+    factory = request.getfixturevalue("make_database" if server == "mariadb" else "make_pg_database")
+    engine = hub_engine(factory("ledger"))
 
     def write(batch: str) -> None:
         for _ in range(20):

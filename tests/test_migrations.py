@@ -34,3 +34,8 @@ def test_upgrading_twice_is_harmless(tmp_path):
     upgrade(url)
     upgrade(url)
     assert pending_differences(url) == []
+
+
+@pytest.mark.postgres
+def test_migrations_match_the_models_on_postgresql(make_pg_database):
+    assert pending_differences(make_pg_database("migrate")) == []
