@@ -10,7 +10,6 @@ nothing committed, for the task to retry.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 
+from connectors.base import ChunkDelivery, TargetSpec
 from hub.errors import DeliveryError
 
 #: MySQL/MariaDB error codes that mean "this row is wrong", not "the link is down".
@@ -91,15 +91,6 @@ def database_message(error: BaseException) -> str:
     return str(original if original is not None else error)
 
 
-@dataclass
-class ChunkDelivery:
-    """What happened to each row of one chunk at the partner."""
-
-    applied: list[str] = field(default_factory=list)
-    already_present: dict[str, int] = field(default_factory=dict)  # key → version the partner has
-    rejected: dict[str, str] = field(default_factory=dict)  # key → the database's reason
-
-
 class DatabaseLink:
     """One database reached over a DB link; reflects partner tables on first use."""
 
@@ -135,6 +126,12 @@ class DatabaseLink:
     def dispose(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+    def deliver(self, target: TargetSpec, rows: Sequence[dict]) -> ChunkDelivery:
+        """:class:`connectors.base.Deliverer`: a versioned upsert into the target's table."""
+        return self.deliver_versioned(
+            target.table, rows, key=target.key, version=target.version, reset_on_update=target.reset_on_update
+        )
 
     def deliver_versioned(
         self,
@@ -195,9 +192,7 @@ class DatabaseLink:
                 result.rejected[row[key]] = database_message(error)
 
     @staticmethod
-    def _versions_present(
-        connection, table: Table, key: str, version: str, keys: list[str]
-    ) -> dict[str, int]:
+    def _versions_present(connection, table: Table, key: str, version: str, keys: list[str]) -> dict[str, int]:
         present: dict[str, int] = {}
         for start in range(0, len(keys), 1000):
             query = select(table.c[key], table.c[version]).where(table.c[key].in_(keys[start : start + 1000]))
@@ -213,9 +208,7 @@ class DatabaseLink:
             statement = mysql.insert(table)
             newer = statement.inserted[version] > table.c[version]
             assignments = [
-                (c, func.IF(newer, statement.inserted[c], table.c[c]))
-                for c in columns
-                if c not in (key, version)
+                (c, func.IF(newer, statement.inserted[c], table.c[c])) for c in columns if c not in (key, version)
             ]
             assignments += [(c, func.IF(newer, _inline(v), table.c[c])) for c, v in reset.items()]
             assignments.append((version, func.IF(newer, statement.inserted[version], table.c[version])))
@@ -230,9 +223,7 @@ class DatabaseLink:
             index_elements=[table.c[key]], set_=updates, where=statement.excluded[version] > table.c[version]
         )
 
-    def current_versions(
-        self, table_name: str, key: str, version: str, keys: Sequence[str]
-    ) -> dict[str, int]:
+    def current_versions(self, table_name: str, key: str, version: str, keys: Sequence[str]) -> dict[str, int]:
         with self.engine.connect() as connection:
             return self._versions_present(connection, self.table(table_name), key, version, list(keys))
 

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 from sqlalchemy import Engine, insert, select
 
-from connectors.db import ChunkDelivery, DatabaseLink
+from connectors.base import ChunkDelivery, Deliverer
+from connectors.db import DatabaseLink
 from hub import batches, ledger, quarantine, watermarks
 from hub.db.models import DeliveredKey
 from hub.errors import ConfigurationError
@@ -79,7 +80,7 @@ def run_outbound(
     flow: OutboundFlow,
     *,
     source: DatabaseLink,
-    partner: DatabaseLink,
+    partner: Deliverer,
     hub: Engine,
     chunk_size: int | None = None,
     gate: QualityGate | None = None,
@@ -148,7 +149,7 @@ def _process_chunk(
     flow: OutboundFlow,
     target: TargetMapping,
     gate: QualityGate,
-    partner: DatabaseLink,
+    partner: Deliverer,
     hub: Engine,
     chunk: pd.DataFrame,
     summary: RunSummary,
@@ -165,9 +166,7 @@ def _process_chunk(
         reasons.setdefault(str(chunk.at[index, flow.key_field]), []).extend(f"mapping: {e}" for e in errors)
 
     rows = to_python_rows(mapped)
-    delivery = partner.deliver_versioned(
-        target.table, rows, key=target.key, version=target.version, reset_on_update=target.reset_on_update
-    )
+    delivery = partner.deliver(target, rows)
     payload_hashes = {str(row[target.key]): payload_hash(row) for row in rows}
 
     held = chunk[keys.isin(list(reasons))]
@@ -214,7 +213,7 @@ def _record_traces(summary, versions, payload_hashes, delivery: ChunkDelivery, r
         trace(key, "delivered", f"already at partner with version {have}: not applied again")
         for key, have in delivery.already_present.items()
     ]
-    traces += [trace(key, "rejected", f"partner database refused it: {why}") for key, why in delivery.rejected.items()]
+    traces += [trace(key, "rejected", f"partner refused it: {why}") for key, why in delivery.rejected.items()]
     traces += [trace(key, "quarantined", "; ".join(why)) for key, why in reasons.items()]
     return traces
 
