@@ -1,6 +1,15 @@
 """The hub's own database: ledger, watermarks, quarantine, idempotency keys and batch summaries."""
 
-from hub.db.models import Base, Batch, DeliveredKey, LedgerEntry, LedgerHead, QuarantinedRecord, Watermark
+from hub.db.models import (
+    Base,
+    Batch,
+    DeliveredKey,
+    LedgerEntry,
+    LedgerHead,
+    PendingExchange,
+    QuarantinedRecord,
+    Watermark,
+)
 from hub.db.session import hub_engine, upgrade
 
 __all__ = [
@@ -9,6 +18,7 @@ __all__ = [
     "DeliveredKey",
     "LedgerEntry",
     "LedgerHead",
+    "PendingExchange",
     "QuarantinedRecord",
     "Watermark",
     "hub_engine",

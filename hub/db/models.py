@@ -125,3 +125,26 @@ class Batch(Base):
     loaded: Mapped[int] = mapped_column(Integer, default=0)
     quarantine_reasons: Mapped[str | None] = mapped_column(Text, comment="JSON {reason: count}")
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class PendingExchange(Base):
+    """A request sent to a partner whose answer comes later (a SOAP ticket, a request file).
+
+    Waiting is done by sensors that poll this table and the partner; an exchange past ``due_at`` is
+    marked OVERDUE and shown to operators, never silently forgotten.
+    """
+
+    __tablename__ = "pending_exchanges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    exchange_id: Mapped[str] = mapped_column(String(128), unique=True, comment="ticket id or file name")
+    flow: Mapped[str] = mapped_column(String(64), index=True)
+    partner: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(16), comment="TICKET or FILE")
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="AWAITING", comment="AWAITING, COMPLETE, OVERDUE, FAILED")
+    submitted_at: Mapped[datetime] = mapped_column(Timestamp)
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    completed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    note: Mapped[str | None] = mapped_column(Text)
