@@ -113,24 +113,17 @@ def _load_chunk(
         row["feedback_id"] = str(row["feedback_id"])
     good: list[dict] = []
     with case_system.engine.begin() as connection:
+        problems = _entry_problems(connection, rows)
         for row in rows:
-            problem = _entry_problem(connection, row)
-            if problem:
-                reasons[row["feedback_id"]] = [problem]
+            if row["feedback_id"] in problems:
+                reasons[row["feedback_id"]] = [problems[row["feedback_id"]]]
             else:
                 good.append(row)
         ids = [row["feedback_id"] for row in good]
-        present = (
-            set(
-                connection.execute(
-                    select(joint_punishment_feedback.c.feedback_id).where(
-                        joint_punishment_feedback.c.feedback_id.in_(ids)
-                    )
-                ).scalars()
-            )
-            if ids
-            else set()
+        loaded_before = select(joint_punishment_feedback.c.feedback_id).where(
+            joint_punishment_feedback.c.feedback_id.in_(ids)
         )
+        present = set(connection.execute(loaded_before).scalars()) if ids else set()
         fresh = [{**row, "loaded_at": utcnow()} for row in good if row["feedback_id"] not in present]
         if fresh:
             connection.execute(insert(joint_punishment_feedback), fresh)
@@ -166,19 +159,29 @@ def _load_chunk(
         batches.record_progress(connection, batch_id, summary.figures())
 
 
-def _entry_problem(connection, row: dict) -> str | None:
-    """Hostile-input check: the entry the partner names must exist, as the list type it claims."""
-    table = ENTRY_TABLES.get(row.get("list_type"))
-    if table is None:
-        return f"unknown list type {row.get('list_type')!r}"
-    try:
-        entry_id = int(str(row["entry_id"]))
-    except (TypeError, ValueError):
-        return f"record id {row.get('entry_id')!r} is not a case-system id"
-    row["entry_id"] = entry_id
-    if connection.execute(select(table.c.id).where(table.c.id == entry_id)).first() is None:
-        return f"no {row['list_type'].lower()} record {entry_id} in the case system"
-    return None
+def _entry_problems(connection, rows: list[dict]) -> dict[str, str]:
+    """Hostile-input check, one query per list type: each entry the partner names must exist in the case
+    system, as the list type it claims. Returns feedback id → problem; valid rows get an int entry_id."""
+    problems: dict[str, str] = {}
+    wanted: dict[str, list[dict]] = {}
+    for row in rows:
+        if row.get("list_type") not in ENTRY_TABLES:
+            problems[row["feedback_id"]] = f"unknown list type {row.get('list_type')!r}"
+            continue
+        try:
+            row["entry_id"] = int(str(row["entry_id"]))
+        except (TypeError, ValueError):
+            problems[row["feedback_id"]] = f"record id {row.get('entry_id')!r} is not a case-system id"
+            continue
+        wanted.setdefault(row["list_type"], []).append(row)
+    for list_type, typed_rows in wanted.items():
+        table = ENTRY_TABLES[list_type]
+        ids = sorted({row["entry_id"] for row in typed_rows})
+        known = set(connection.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
+        for row in typed_rows:
+            if row["entry_id"] not in known:
+                problems[row["feedback_id"]] = f"no {list_type.lower()} record {row['entry_id']} in the case system"
+    return problems
 
 
 def _trace(feed: InboundFeed, batch_id: str, row: dict, outcome: str, reason: str | None = None) -> Trace:
