@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from hub.settings import PROJECT_ROOT
+from hub.settings import PROJECT_ROOT, get_settings
 
 DEMO_FLOWS = ("dishonest_list_sync", "consumption_restriction_sync")
 
@@ -62,7 +62,7 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     from sandbox.case_generator import evolve as evolve_cases
     from sandbox.credit_platform.schema import create_all
 
-    paths = configure_environment(Path(os.environ.get("HUB_DEMO_DIR", PROJECT_ROOT / ".demo")))
+    paths = configure_environment(get_settings().demo_dir)
     case_url = f"sqlite:///{paths['case_system']}"
     case_engine = make_engine(case_url)
     if not paths["case_system"].exists() or paths["case_system"].stat().st_size == 0:

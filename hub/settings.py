@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Settings:
+    demo_dir: Path
     hub_db_url: str
     mappings_dir: Path
     expectations_dir: Path
@@ -27,6 +28,7 @@ def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed rather than caching)."""
     demo_dir = Path(os.environ.get("HUB_DEMO_DIR", PROJECT_ROOT / ".demo"))
     return Settings(
+        demo_dir=demo_dir,
         hub_db_url=os.environ.get("HUB_DB_URL", f"sqlite:///{demo_dir / 'hub.db'}"),
         mappings_dir=Path(os.environ.get("HUB_MAPPINGS_DIR", PROJECT_ROOT / "mappings")),
         expectations_dir=Path(os.environ.get("HUB_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations")),

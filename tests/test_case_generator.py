@@ -432,8 +432,8 @@ def test_seed_command(tmp_path):
 
 def test_seed_command_default_target_and_bad_urls(tmp_path, monkeypatch):
     runner = CliRunner()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HUB_CASE_SYSTEM_URL", raising=False)
+    monkeypatch.setenv("HUB_DEMO_DIR", str(tmp_path / ".demo"))
+    monkeypatch.delenv("AIRFLOW_CONN_CASE_SYSTEM", raising=False)
     result = runner.invoke(command, ["--cases", "10"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / ".demo" / "case_system.db").exists()

@@ -1,8 +1,9 @@
 """``hub seed``: fill a case system with synthetic Ningxia enforcement cases (sandbox.case_generator).
 
 The demo, the tests and the benchmarks need a case system to extract from; real case data never leaves
-the courts. By default the target is the demo's SQLite file (``HUB_CASE_SYSTEM_URL`` or
-``sqlite:///.demo/case_system.db``); ``--url`` or ``--conn-id`` point it at MariaDB.
+the courts. By default the target is the case system the flows read: the Airflow connection
+``case_system`` when it is defined, else the demo's SQLite file (``HUB_DEMO_DIR/case_system.db``);
+``--url`` or ``--conn-id`` name another.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from hub.errors import HubError
+from hub.settings import get_settings
 
-#: The demo's case system when neither the environment nor the command line names one.
-DEFAULT_CASE_SYSTEM_URL = "sqlite:///.demo/case_system.db"
+#: The connection the flows read the case system through.
+CASE_SYSTEM_CONN_ID = "case_system"
 
 #: Print a progress line every this many chunks (CHUNK_CASES cases each) on long runs.
 PROGRESS_EVERY_CHUNKS = 5
@@ -32,9 +34,11 @@ def _fail(message: str) -> NoReturn:
 
 
 def _resolve_url(url: str | None, conn_id: str | None) -> URL:
-    """The target URL: --url, else --conn-id through Airflow, else HUB_CASE_SYSTEM_URL, else the demo file."""
+    """The target URL: --url, else --conn-id, else the flows' case_system connection, else the demo file."""
     if url and conn_id:
         _fail("give either --url or --conn-id, not both")
+    if not url and not conn_id and os.environ.get(f"AIRFLOW_CONN_{CASE_SYSTEM_CONN_ID.upper()}"):
+        conn_id = CASE_SYSTEM_CONN_ID
     if conn_id:
         try:
             from hub.connections import sqlalchemy_url
@@ -44,14 +48,14 @@ def _resolve_url(url: str | None, conn_id: str | None) -> URL:
             return make_url(sqlalchemy_url(conn_id))
         except HubError as exc:
             _fail(str(exc))
-    source = "--url" if url else "HUB_CASE_SYSTEM_URL" if os.environ.get("HUB_CASE_SYSTEM_URL") else "default"
-    raw = url or os.environ.get("HUB_CASE_SYSTEM_URL") or DEFAULT_CASE_SYSTEM_URL
+    if not url:
+        return make_url(f"sqlite:///{get_settings().demo_dir / 'case_system.db'}")
     try:
-        return make_url(raw)
+        return make_url(url)
     except ArgumentError:
         # The text is not echoed: an unparsable URL cannot be masked and may hold a password.
         _fail(
-            f"the {source} value is not a SQLAlchemy URL; expected e.g. sqlite:///path/case_system.db "
+            "the --url value is not a SQLAlchemy URL; expected e.g. sqlite:///path/case_system.db "
             "or mysql+pymysql://user@127.0.0.1:3306/case_system"
         )
 
