@@ -25,6 +25,7 @@ test: $(STAMP) services
 services:
 	scripts/ensure-mariadb.sh
 	scripts/ensure-postgres.sh
+	scripts/ensure-sshd.sh
 	@# A real Compose parser for tests/test_docker_compose.py (no engine needed for `config`).
 	command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends docker-compose >/dev/null)

@@ -9,17 +9,22 @@ nothing committed, for the task to retry.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event, func, literal_column, null, select
+import pandas as pd
+from sqlalchemy import Column, Engine, MetaData, Table, create_engine, event, func, literal_column, null, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 
+from connectors import bulk
 from connectors.base import ChunkDelivery, TargetSpec
 from hub.errors import DeliveryError
+
+log = logging.getLogger(__name__)
 
 #: MySQL/MariaDB error codes that mean "this row is wrong", not "the link is down".
 _MYSQL_ROW_ERRORS = {
@@ -162,22 +167,100 @@ class DatabaseLink:
                         result.already_present[row[key]] = have
                     else:
                         fresh.append(row)
-                statement = self._upsert_statement(table, key, version, reset_on_update or {}, fresh[:1])
-                try:
-                    with connection.begin_nested():
-                        if fresh:
-                            connection.execute(statement, fresh)
-                    result.applied = [r[key] for r in fresh]
-                except sa_exc.DBAPIError as error:
-                    if not is_row_rejection(error):
-                        raise
-                    self._isolate_rejections(connection, statement, fresh, key, result)
+                self._upsert_rows(connection, table, key, version, reset_on_update or {}, fresh, result)
         except sa_exc.DBAPIError as error:
             raise DeliveryError(
                 f"{self.name}: chunk of {len(rows)} rows for {table_name} not delivered, nothing committed "
                 f"({database_message(error)}); the task will retry"
             ) from error
         return result
+
+    def deliver_frame(self, target: TargetSpec, frame: pd.DataFrame) -> ChunkDelivery:
+        """:meth:`deliver` for a mapped chunk held as a DataFrame (what the pipeline has), same results.
+
+        On MySQL/MariaDB with ``local_infile`` (see :mod:`connectors.bulk`) the fresh rows are loaded with
+        ``LOAD DATA LOCAL INFILE``, in a savepoint: straight into the table when none of their keys is there
+        yet (the version check above locked them, so the upsert could only insert), else into a temporary
+        staging table applied with one ``INSERT … SELECT … ON DUPLICATE KEY UPDATE`` with the same version
+        rule. If the database refuses
+        anything there, the savepoint is rolled back and the same rows go the ordinary way (multi-row
+        INSERT, then one savepoint per row to isolate the refused ones), so rejections and their messages
+        are exactly those of :meth:`deliver_versioned`. Elsewhere it is :meth:`deliver`.
+        """
+        from hub.mapping import to_python_rows
+
+        if frame.empty:
+            return ChunkDelivery()
+        key, version = target.key, target.version
+        if version is None or self.engine.dialect.name not in ("mysql", "mariadb"):
+            return self.deliver(target, to_python_rows(frame))
+        table = self.table(target.table)
+        result = ChunkDelivery()
+        keys = frame[key].astype(str)
+        try:
+            with self.engine.begin() as connection:
+                present = self._versions_present(connection, table, key, version, keys.tolist())
+                have = keys.map(present) if present else pd.Series(float("nan"), index=keys.index)
+                stale = (have.notna() & (have >= frame[version])).to_numpy(dtype=bool)
+                result.already_present = {k: int(v) for k, v in zip(keys[stale], have[stale], strict=True)}
+                fresh = frame[~stale].assign(**{key: keys[~stale]})
+                if fresh.empty:
+                    return result
+                reset = target.reset_on_update or {}
+                try:
+                    if not bulk.available(connection):
+                        raise bulk.FastPathRefused("LOAD DATA LOCAL INFILE is not enabled on this link")
+                    data = bulk.tsv([fresh[column] for column in fresh.columns])  # made while loading
+                    columns = list(fresh.columns)
+                    with connection.begin_nested():
+                        if have.notna().to_numpy(dtype=bool)[~stale].any():  # some replace an older version
+                            self._upsert_staged(connection, table, key, version, reset, columns, data, fresh)
+                        else:  # none is at the partner yet (locked above): the upsert would only insert
+                            bulk.load(connection, table.name, columns, data, len(fresh))
+                    result.applied = fresh[key].tolist()
+                    return result
+                except bulk.FastPathRefused as why:
+                    log.debug("%s: bulk path not used for %s: %s", self.name, table.name, why)
+                except sa_exc.DBAPIError as error:
+                    if bulk.is_refusal(error):
+                        bulk.refuse(connection, error)
+                    elif not is_row_rejection(error):
+                        raise
+                self._upsert_rows(connection, table, key, version, reset, to_python_rows(fresh), result)
+        except sa_exc.DBAPIError as error:
+            raise DeliveryError(
+                f"{self.name}: chunk of {len(frame)} rows for {target.table} not delivered, nothing committed "
+                f"({database_message(error)}); the task will retry"
+            ) from error
+        return result
+
+    def _upsert_staged(self, connection, table: Table, key, version, reset, columns, data, fresh) -> None:
+        stage = f"_hub_stage_{table.name}"[:64]
+        names = ", ".join(f"`{c}`" for c in columns)
+        connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS `{stage}`")
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE `{stage}` AS SELECT {names} FROM `{table.name}` WHERE 1 = 0"
+        )
+        try:
+            bulk.load(connection, stage, columns, data, len(fresh))
+            staged = Table(stage, MetaData(), *(Column(c, table.c[c].type) for c in columns))
+            statement = self._upsert_statement(table, key, version, reset, [dict.fromkeys(columns)], source=staged)
+            connection.execute(statement)
+        finally:
+            connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS `{stage}`")
+
+    def _upsert_rows(self, connection, table: Table, key, version, reset, fresh: list[dict], result) -> None:
+        """The ordinary path: one multi-row upsert in a savepoint; if refused, one savepoint per row."""
+        statement = self._upsert_statement(table, key, version, reset, fresh[:1])
+        try:
+            with connection.begin_nested():
+                if fresh:
+                    connection.execute(statement, fresh)
+            result.applied = [r[key] for r in fresh]
+        except sa_exc.DBAPIError as error:
+            if not is_row_rejection(error):
+                raise
+            self._isolate_rejections(connection, statement, fresh, key, result)
 
     @staticmethod
     def _isolate_rejections(connection, statement, rows, key, result: ChunkDelivery) -> None:
@@ -201,11 +284,15 @@ class DatabaseLink:
             present.update({k: v for k, v in connection.execute(query)})
         return present
 
-    def _upsert_statement(self, table: Table, key: str, version: str, reset: Mapping[str, object], sample):
+    def _upsert_statement(
+        self, table: Table, key: str, version: str, reset: Mapping[str, object], sample, source: Table | None = None
+    ):
         columns = list(sample[0]) if sample else [c.name for c in table.c]
         dialect = self.engine.dialect.name
         if dialect in ("mysql", "mariadb"):
             statement = mysql.insert(table)
+            if source is not None:  # INSERT … SELECT from a staging table; VALUES(c) still names the new row
+                statement = statement.from_select(columns, select(*(source.c[c] for c in columns)))
             newer = statement.inserted[version] > table.c[version]
             assignments = [
                 (c, func.IF(newer, statement.inserted[c], table.c[c])) for c in columns if c not in (key, version)

@@ -36,6 +36,20 @@ class DeliveryError(HubError):
     """A partner could not take a chunk; nothing of the chunk is committed and the watermark has not moved."""
 
 
+class PartnerFault(DeliveryError):
+    """A partner answered with a business fault (a SOAP Fault): never retried, the message names the
+    partner, the operation and the request ids concerned."""
+
+
+class PartnerUnavailable(DeliveryError):
+    """A partner could not be reached or answered 5xx / timed out, after every retry."""
+
+
+class PartnerResponseRefused(DeliveryError):
+    """A partner's response was refused unparsed or unread: malformed XML, a DTD or entity, the wrong
+    namespace, or content that breaks the contract."""
+
+
 class LedgerError(HubError):
     """The ledger cannot be written or does not verify."""
 

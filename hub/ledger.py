@@ -10,13 +10,17 @@ Appends take a connection so that they commit in the same transaction as the sta
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, select, update
 
+from connectors import bulk
 from hub.db.models import LedgerEntry, LedgerHead
 from hub.errors import LedgerError
 
@@ -35,6 +39,56 @@ def payload_hash(payload: dict) -> str:
     """SHA-256 of a record's canonical JSON (sorted keys, no spaces): what the partner received."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def payload_hashes(frame: pd.DataFrame) -> list[str]:
+    """:func:`payload_hash` of every row of ``frame`` as :func:`hub.mapping.to_python_rows` gives it.
+
+    Same hashes, computed by column: each value's JSON text is made once per column (numbers by numpy,
+    strings by the json module's C encoder, repeated values such as the push time once), then each row's
+    canonical JSON is joined and hashed.
+    """
+    if frame.empty:
+        return []
+    names = sorted(frame.columns)
+    parts = []
+    for position, name in enumerate(names):
+        prefix = ("{" if position == 0 else ",") + _json_text(str(name)) + ":"
+        parts.append(prefix + _json_fragments(frame[name]))
+    parts[-1] = parts[-1] + "}"
+    sha256 = hashlib.sha256
+    return [sha256(text.encode()).hexdigest() for text in map("".join, zip(*parts, strict=True))]
+
+
+_json_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) does to a str
+
+
+def _json_fragments(series: pd.Series) -> np.ndarray:
+    """Each value's JSON text as json.dumps(value, ensure_ascii=False, default=str) would write it."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if series.dtype.kind in "iu" and not isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        return series.to_numpy().astype(str).astype(object)
+    values = series.astype(object).to_numpy()
+    present = values[~missing]
+    inferred = pd.api.types.infer_dtype(present, skipna=False) if len(present) else "empty"
+    if inferred == "string":
+        texts = np.array(list(map(_json_text, present)), dtype=object)
+    elif inferred in ("integer", "datetime", "date", "boolean"):  # one type: each distinct value once
+        codes, uniques = pd.factorize(present)
+        texts = np.array([_json_value(value) for value in uniques], dtype=object)[codes]
+    else:
+        texts = np.array([_json_value(value) for value in present], dtype=object)
+    out = np.full(len(values), "null", dtype=object)
+    out[~missing] = texts
+    return out
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    elif isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 @dataclass(frozen=True)
@@ -76,35 +130,94 @@ def append(connection: Connection, traces: Sequence[Trace]) -> int:
     """Append ``traces`` to the chain inside the caller's transaction; return the last sequence number."""
     if not traces:
         return 0
+    fields = ("batch_id", "flow", "partner", "direction", "kind", "record_key", "record_version", "payload_hash")
+    columns = {name: [getattr(trace, name) for trace in traces] for name in (*fields, "outcome", "reason")}
+    return _append_columns(connection, columns, len(traces))
+
+
+def append_records(
+    connection: Connection,
+    *,
+    batch_id: str,
+    flow: str,
+    partner: str,
+    direction: str,
+    keys: Sequence[str],
+    versions: Sequence[int | None],
+    payload_hashes: Sequence[str | None],
+    outcomes: Sequence[str],
+    reasons: Sequence[str | None],
+) -> int:
+    """:func:`append` for the RECORD traces of one batch given by column (a chunk's worth at once).
+
+    The same entries, hashes and order as ``append`` of the equivalent :class:`Trace` list, without
+    building one object per record.
+    """
+    count = len(keys)
+    if not count:
+        return 0
+    constants = {"batch_id": batch_id, "flow": flow, "partner": partner, "direction": direction, "kind": "RECORD"}
+    columns = {name: itertools.repeat(value, count) for name, value in constants.items()}
+    columns |= {
+        "record_key": keys,
+        "record_version": versions,
+        "payload_hash": payload_hashes,
+        "outcome": outcomes,
+        "reason": reasons,
+    }
+    return _append_columns(connection, columns, count, constants=constants)
+
+
+def _append_columns(connection: Connection, columns: dict, count: int, constants: dict | None = None) -> int:
     # Take the write lock first (an UPDATE locks the row on MySQL and the database on SQLite), then read.
     locked = connection.execute(update(_head).where(_head.c.id == 1).values(last_seq=_head.c.last_seq))
     if locked.rowcount == 0:
         raise LedgerError("the ledger's head row is missing (the migration creates it): run `hub ledger verify`")
     last_seq, prev_hash = connection.execute(select(_head.c.last_seq, _head.c.last_hash).where(_head.c.id == 1)).one()
     now = utcnow()
-    rows = []
-    for trace in traces:
-        last_seq += 1
-        values = {
-            "seq": last_seq,
-            "batch_id": trace.batch_id,
-            "flow": trace.flow,
-            "partner": trace.partner,
-            "direction": trace.direction,
-            "kind": trace.kind,
-            "record_key": trace.record_key,
-            "record_version": trace.record_version,
-            "payload_hash": trace.payload_hash,
-            "outcome": trace.outcome,
-            "reason": trace.reason,
-            "recorded_at": now,
-            "prev_hash": prev_hash,
-        }
-        prev_hash = values["entry_hash"] = _entry_hash(prev_hash, values)
-        rows.append(values)
-    connection.execute(insert(_entries), rows)
-    connection.execute(update(_head).where(_head.c.id == 1).values(last_seq=last_seq, last_hash=prev_hash))
-    return last_seq
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    seqs = range(last_seq + 1, last_seq + 1 + count)
+    prev_hashes: list[str] = []
+    entry_hashes: list[str] = []
+    sha256 = hashlib.sha256
+    names = ("batch_id", "flow", "partner", "direction", "kind", "record_key", "record_version", "payload_hash")
+    keys, versions, hashes, outcomes, reasons = (
+        list(columns[name]) for name in ("record_key", "record_version", "payload_hash", "outcome", "reason")
+    )
+    heads = list(zip(*(columns[name] for name in names[:5]), strict=True)) if constants is None else None
+    head = "\x1f".join(str(constants[name]) for name in names[:5]) if constants is not None else ""
+    # The text _entry_hash hashes, built inline: prev \x1f seq \x1f batch … kind \x1f key \x1f version …
+    for index, seq in enumerate(seqs):
+        if heads is not None:
+            head = "\x1f".join(str(f) for f in heads[index])
+        version = versions[index]
+        text = (
+            f"{prev_hash}\x1f{seq}\x1f{head}\x1f{keys[index] or ''}\x1f{'' if version is None else version}"
+            f"\x1f{hashes[index] or ''}\x1f{outcomes[index]}\x1f{reasons[index] or ''}\x1f{stamp}"
+        )
+        prev_hashes.append(prev_hash)
+        prev_hash = sha256(text.encode()).hexdigest()
+        entry_hashes.append(prev_hash)
+    values = {"seq": list(seqs)}
+    if constants is not None:
+        values |= {name: itertools.repeat(constants[name], count) for name in names[:5]}
+    else:
+        values |= {name: [head[i] for head in heads] for i, name in enumerate(names[:5])}
+    values |= {"record_key": keys, "record_version": versions, "payload_hash": hashes, "outcome": outcomes}
+    values |= {"reason": reasons, "recorded_at": itertools.repeat(now, count), "prev_hash": prev_hashes}
+    values["entry_hash"] = entry_hashes
+    bulk.insert_rows(connection, _entries, {name: _materialise(column, count) for name, column in values.items()})
+    connection.execute(update(_head).where(_head.c.id == 1).values(last_seq=seqs[-1], last_hash=prev_hash))
+    return seqs[-1]
+
+
+def _materialise(column, count: int):
+    if isinstance(column, itertools.repeat):
+        value = next(column)
+        if isinstance(value, str):
+            return pd.Series(value, index=range(count), dtype=object)
+        return [value] * count
+    return column
 
 
 @dataclass

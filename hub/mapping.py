@@ -100,7 +100,7 @@ class TargetMapping:
             if rule.transform:
                 series = TRANSFORMS[rule.transform](series, frame, **rule.transform_args)
             # Judge "missing" on the input: a bad code or date is reported as such, not twice.
-            missing = series.isna() | series.astype("string").str.strip().eq("").fillna(False)
+            missing = series.isna() | _blank(series)
             if rule.codes:
                 table = self.code_tables[rule.codes]
                 coded = series.map(table)
@@ -112,10 +112,9 @@ class TargetMapping:
                 )
                 series = coded
             if rule.date_format:
-                dates = pd.to_datetime(series, errors="coerce")
-                bad = series.notna() & dates.isna()
+                bad, formatted = _format_dates(series, rule.date_format)
                 fail(bad, lambda v, rule=rule: f"field {rule.name}: '{v}' is not a date", series)
-                series = dates.dt.strftime(rule.date_format)
+                series = formatted
             if not rule.optional:
                 fail(
                     missing,
@@ -129,6 +128,39 @@ class TargetMapping:
         if errors:
             mapped = mapped.drop(index=list(errors))
         return mapped, errors
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    """Values that are empty or whitespace-only strings: ``astype("string").str.strip().eq("")``, which only
+    a ``str`` can satisfy (a number, date or timestamp never prints blank), judged without converting."""
+    if series.dtype.kind in "iufbMm" and not isinstance(series.dtype, pd.StringDtype):
+        return pd.Series(False, index=series.index)
+    values = series.to_numpy(dtype=object)
+    present = series.notna().to_numpy(dtype=bool)
+    texts = values[present]
+    blank = np.zeros(len(values), dtype=bool)
+    if pd.api.types.infer_dtype(texts, skipna=False) == "string":  # all str: C-level checks
+        blank[present] = (texts == "") | np.fromiter(map(str.isspace, texts), dtype=bool, count=len(texts))
+    else:
+        blank[present] = [isinstance(v, str) and not v.strip() for v in texts]
+    return pd.Series(blank, index=series.index)
+
+
+def _format_dates(series: pd.Series, date_format: str) -> tuple[pd.Series, pd.Series]:
+    """(values that are not dates, the dates in ``date_format``): ``pd.to_datetime(errors="coerce")`` then
+    ``strftime``. When the values are date or datetime objects, each distinct value is converted and
+    formatted once (a chunk holds a few thousand distinct dates); strings keep the whole-column parse,
+    whose format inference depends on the column."""
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind not in ("date", "datetime", "datetime64") or not len(series):
+        dates = pd.to_datetime(series, errors="coerce")
+        return series.notna() & dates.isna(), dates.dt.strftime(date_format)
+    codes, uniques = pd.factorize(series)
+    dates = pd.to_datetime(pd.Series(uniques), errors="coerce")
+    formatted = dates.dt.strftime(date_format)
+    bad = (codes >= 0) & dates.isna().to_numpy(dtype=bool)[codes]
+    values = formatted.array.take(codes, allow_fill=True)
+    return pd.Series(bad, index=series.index), pd.Series(values, index=series.index)
 
 
 def to_python_rows(frame: pd.DataFrame) -> list[dict]:

@@ -9,14 +9,17 @@ nothing is lost and nothing is applied twice. Per chunk: extracted = delivered +
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
+from connectors import bulk
 from connectors.base import ChunkDelivery, Deliverer
 from connectors.db import DatabaseLink
 from hub import batches, ledger, quarantine, watermarks
@@ -24,7 +27,7 @@ from hub.db.models import DeliveredKey
 from hub.errors import ConfigurationError
 from hub.extract import by_keys, high_water_mark, pages, prefetched
 from hub.flows import OutboundFlow
-from hub.ledger import Trace, payload_hash, utcnow
+from hub.ledger import utcnow
 from hub.mapping import TargetMapping, load_mapping, to_python_rows
 from hub.quality.gate import QualityGate
 from hub.settings import get_settings
@@ -106,13 +109,21 @@ def run_outbound(
     gate.begin(summary.batch_id)
     with hub.connect() as connection:
         released = quarantine.released_keys(connection, flow.name, flow.partner)
+
+    def write(prepared: _Prepared) -> None:
+        _write_chunk(flow, target, partner, hub, prepared, summary)
+        if progress:
+            progress(summary)
+
     try:
-        for chunk in prefetched(pages(source.engine, flow, start, stop, chunk_size)):
-            _process_chunk(flow, target, gate, partner, hub, chunk, summary)
-            for key in released.keys() & set(chunk[flow.key_field].astype(str)):
-                released[key] = -abs(released[key])  # seen in this run's pages: retried already
-            if progress:
-                progress(summary)
+        # Gate and map chunk n+1 here while a writer thread delivers and records chunk n (in order).
+        with _Writer(write) as writer:
+            for chunk in prefetched(pages(source.engine, flow, start, stop, chunk_size)):
+                prepared = _prepare_chunk(flow, target, gate, chunk)
+                for key in released.keys() & prepared.versions.keys():
+                    released[key] = -abs(released[key])  # seen in this run's pages: retried already
+                del chunk
+                writer.submit(prepared)
         _retry_released(flow, target, gate, partner, source, hub, released, chunk_size, summary)
     except Exception as error:
         summary.status, summary.error = "FAILED", f"{type(error).__name__}: {error}"
@@ -145,17 +156,72 @@ def _close(hub: Engine, summary: RunSummary) -> None:
     )  # fmt: skip
 
 
-def _process_chunk(
-    flow: OutboundFlow,
-    target: TargetMapping,
-    gate: QualityGate,
-    partner: Deliverer,
-    hub: Engine,
-    chunk: pd.DataFrame,
-    summary: RunSummary,
-    *,
-    move_watermark: bool = True,
-) -> None:
+class _Writer:
+    """Runs ``write`` on each submitted chunk, in order, on one background thread (one chunk queued).
+
+    The partner and hub-DB round trips of chunk n then overlap the gate and mapping of chunk n+1; what
+    is written, and in which order and transactions, is what the sequential loop wrote. After a failed
+    write nothing more is written; the failure is raised by the next :meth:`submit` or on leaving the
+    ``with`` block, before any error of a later chunk (which, run in sequence, would never have come).
+    """
+
+    def __init__(self, write: Callable[[_Prepared], None]):
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="deliver-record", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def submit(self, prepared: _Prepared) -> None:
+        """Hand over a chunk once the previous one is written (so at most two are alive: this one and the
+        next being prepared)."""
+        self._queue.join()
+        if self._error is not None:
+            raise self._error
+        self._queue.put(prepared)
+
+    def _run(self) -> None:
+        while True:
+            prepared = self._queue.get()
+            try:
+                if prepared is None:
+                    return
+                if self._error is None:
+                    self._write(prepared)
+            except BaseException as error:  # handed to the submitting thread
+                self._error = error
+            finally:
+                del prepared
+                self._queue.task_done()
+
+
+@dataclass
+class _Prepared:
+    """One chunk after the gate and the mapping, ready to deliver and record (the chunk itself let go)."""
+
+    rows: int
+    mapped: pd.DataFrame
+    payload_hashes: dict[str, str]
+    versions: dict[str, int]
+    reasons: dict[str, list[str]]
+    held: list[tuple[str, int, dict, list[str]]]
+    cursor: watermarks.Cursor
+    move_watermark: bool
+
+
+def _prepare_chunk(
+    flow: OutboundFlow, target: TargetMapping, gate: QualityGate, chunk: pd.DataFrame, *, move_watermark: bool = True
+) -> _Prepared:
+    """Gate and map one chunk (CPU only: nothing is written here)."""
     chunk = chunk.assign(pushed_at=utcnow())
     keys = chunk[flow.key_field].astype(str)
     versions = dict(zip(keys, chunk[flow.version_field].astype(int), strict=True))
@@ -164,32 +230,40 @@ def _process_chunk(
     reasons = dict(checked.failures)
     for index, errors in mapping_errors.items():
         reasons.setdefault(str(chunk.at[index, flow.key_field]), []).extend(f"mapping: {e}" for e in errors)
-
-    rows = to_python_rows(mapped)
-    delivery = partner.deliver(target, rows)
-    payload_hashes = {str(row[target.key]): payload_hash(row) for row in rows}
-
-    held = chunk[keys.isin(list(reasons))]
+    payload_hashes = dict(zip(mapped[target.key].astype(str), ledger.payload_hashes(mapped), strict=True))
+    held_frame = chunk[keys.isin(list(reasons))]
+    held = [
+        (key, versions[key], record, reasons[key])
+        for key, record in zip(held_frame[flow.key_field].astype(str), held_frame.to_dict("records"), strict=True)
+    ]
     last = chunk.iloc[-1]
     cursor = watermarks.Cursor(pd.Timestamp(last[flow.cursor_time.name]).to_pydatetime(), int(last[flow.key_field]))
+    return _Prepared(len(chunk), mapped, payload_hashes, versions, reasons, held, cursor, move_watermark)
+
+
+def _deliver(partner: Deliverer, target: TargetMapping, mapped: pd.DataFrame) -> ChunkDelivery:
+    deliver_frame = getattr(partner, "deliver_frame", None)
+    if deliver_frame is not None:  # a transport that takes the mapped chunk as it is (DatabaseLink)
+        return deliver_frame(target, mapped)
+    return partner.deliver(target, to_python_rows(mapped))
+
+
+def _write_chunk(
+    flow: OutboundFlow, target: TargetMapping, partner: Deliverer, hub: Engine, prepared: _Prepared, summary
+) -> None:
+    """Deliver one prepared chunk, then record its fate in one hub transaction (partner first)."""
+    delivery = _deliver(partner, target, prepared.mapped)
+    versions, payload_hashes, reasons = prepared.versions, prepared.payload_hashes, prepared.reasons
     with hub.begin() as connection:
-        traces = _record_traces(summary, versions, payload_hashes, delivery, reasons)
-        ledger.append(connection, traces)
+        _append_traces(connection, summary, versions, payload_hashes, delivery, reasons)
         quarantine.hold(
-            connection,
-            flow=flow.name,
-            partner=flow.partner,
-            batch_id=summary.batch_id,
-            records=(
-                (key, versions[key], record, reasons[key])
-                for key, record in zip(held[flow.key_field].astype(str), held.to_dict("records"), strict=True)
-            ),
+            connection, flow=flow.name, partner=flow.partner, batch_id=summary.batch_id, records=prepared.held
         )
         _remember_delivered(connection, flow, summary.batch_id, versions, payload_hashes, delivery)
-        if move_watermark:
-            watermarks.write(connection, flow.name, flow.partner, cursor)
-            summary.cursor_to = str(cursor)
-        summary.extracted += len(chunk)
+        if prepared.move_watermark:
+            watermarks.write(connection, flow.name, flow.partner, prepared.cursor)
+            summary.cursor_to = str(prepared.cursor)
+        summary.extracted += prepared.rows
         summary.delivered += len(delivery.applied) + len(delivery.already_present)
         summary.duplicates += len(delivery.already_present)
         summary.rejected += len(delivery.rejected)
@@ -201,21 +275,43 @@ def _process_chunk(
         raise AssertionError(f"batch {summary.batch_id}: extracted != delivered + quarantined + rejected")
 
 
-def _record_traces(summary, versions, payload_hashes, delivery: ChunkDelivery, reasons) -> list[Trace]:
-    def trace(key: str, outcome: str, reason: str | None = None) -> Trace:
-        return Trace(
-            summary.batch_id, summary.flow, summary.partner, OUT, outcome, "RECORD", key, versions[key],
-            payload_hashes.get(key), reason,
-        )  # fmt: skip
+def _process_chunk(
+    flow: OutboundFlow,
+    target: TargetMapping,
+    gate: QualityGate,
+    partner: Deliverer,
+    hub: Engine,
+    chunk: pd.DataFrame,
+    summary: RunSummary,
+    *,
+    move_watermark: bool = True,
+) -> None:
+    prepared = _prepare_chunk(flow, target, gate, chunk, move_watermark=move_watermark)
+    _write_chunk(flow, target, partner, hub, prepared, summary)
 
-    traces = [trace(key, "delivered") for key in delivery.applied]
-    traces += [
-        trace(key, "delivered", f"already at partner with version {have}: not applied again")
-        for key, have in delivery.already_present.items()
-    ]
-    traces += [trace(key, "rejected", f"partner refused it: {why}") for key, why in delivery.rejected.items()]
-    traces += [trace(key, "quarantined", "; ".join(why)) for key, why in reasons.items()]
-    return traces
+
+def _append_traces(connection, summary, versions, payload_hashes, delivery: ChunkDelivery, reasons) -> None:
+    """One RECORD entry per record of the chunk, in the order applied, already present, rejected,
+    quarantined (what the Trace list of earlier versions held), appended by column."""
+    keys = [*delivery.applied, *delivery.already_present, *delivery.rejected, *reasons]
+    outcomes = ["delivered"] * (len(delivery.applied) + len(delivery.already_present))
+    outcomes += ["rejected"] * len(delivery.rejected) + ["quarantined"] * len(reasons)
+    why: list[str | None] = [None] * len(delivery.applied)
+    why += [f"already at partner with version {have}: not applied again" for have in delivery.already_present.values()]
+    why += [f"partner refused it: {reason}" for reason in delivery.rejected.values()]
+    why += ["; ".join(reason) for reason in reasons.values()]
+    ledger.append_records(
+        connection,
+        batch_id=summary.batch_id,
+        flow=summary.flow,
+        partner=summary.partner,
+        direction=OUT,
+        keys=keys,
+        versions=[versions[key] for key in keys],
+        payload_hashes=[payload_hashes.get(key) for key in keys],
+        outcomes=outcomes,
+        reasons=why,
+    )
 
 
 def _remember_delivered(connection, flow, batch_id, versions, payload_hashes, delivery: ChunkDelivery) -> None:
@@ -227,22 +323,23 @@ def _remember_delivered(connection, flow, batch_id, versions, payload_hashes, de
         _keys.c.flow == flow.name, _keys.c.partner == flow.partner, _keys.c.record_key.in_(list(candidates))
     )
     known = {(key, version) for key, version in connection.execute(query)}
-    now = utcnow()
-    rows = [
+    fresh = [(key, version) for key, version in candidates.items() if (key, version) not in known]
+    if not fresh:
+        return
+    count = len(fresh)
+    bulk.insert_rows(
+        connection,
+        _keys,
         {
-            "flow": flow.name,
-            "partner": flow.partner,
-            "record_key": key,
-            "record_version": version,
-            "payload_hash": payload_hashes.get(key) or "",
-            "batch_id": batch_id,
-            "delivered_at": now,
-        }
-        for key, version in candidates.items()
-        if (key, version) not in known
-    ]
-    if rows:
-        connection.execute(insert(_keys), rows)
+            "flow": [flow.name] * count,
+            "partner": [flow.partner] * count,
+            "record_key": [key for key, _ in fresh],
+            "record_version": [version for _, version in fresh],
+            "payload_hash": [payload_hashes.get(key) or "" for key, _ in fresh],
+            "batch_id": [batch_id] * count,
+            "delivered_at": [utcnow()] * count,
+        },
+    )
 
 
 def _figures(summary: RunSummary) -> dict:

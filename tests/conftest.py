@@ -23,6 +23,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hub-tests-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
+pytest_plugins = ["tests.sftp_fixtures"]  # the OpenSSH sshd fixture (SFTP transport and bank flows)
+
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,5 +1,13 @@
 """The courts' enforcement case system (执行办案系统) as the hub sees it: the canonical model."""
 
+from hub.casesystem import banks as _banks  # noqa: F401  (bank tables on the shared metadata)
+from hub.casesystem.public_security import (
+    LOCATE_EVENT_KINDS,
+    LOCATE_STATUSES,
+    locate_events,
+    locate_requests,
+    locate_results,
+)
 from hub.casesystem.schema import (
     CASE_STATUSES,
     DISHONEST_STATES,
@@ -17,11 +25,16 @@ __all__ = [
     "CASE_STATUSES",
     "DISHONEST_STATES",
     "DISHONEST_TRIGGERS",
+    "LOCATE_EVENT_KINDS",
+    "LOCATE_STATUSES",
     "RESTRICTION_STATES",
     "cases",
     "consumption_restrictions",
     "dishonest_entries",
     "joint_punishment_feedback",
+    "locate_events",
+    "locate_requests",
+    "locate_results",
     "metadata",
     "parties",
 ]

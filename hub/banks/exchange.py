@@ -1,0 +1,495 @@
+"""Request files out, response files in: the bank side of network inquiry and control (网络查控).
+
+Out (:class:`SftpRequestDeliverer`, a :class:`connectors.base.Deliverer` for :func:`hub.pipeline.run_outbound`):
+each chunk of mapped requests becomes one request file in the bank's dialect, sealed (signed with the
+court's key, encrypted for the bank's), uploaded atomically with its manifest, and recorded as a pending
+exchange (``pending_exchanges``) due back within the bank's response window. Rows whose version the hub
+already delivered to this bank are not sent again (``delivered_keys``): a retry after a crash between the
+upload and the hub's commit sends only what is missing.
+
+Waiting (:func:`responses_ready`): true when every awaiting request file has its response ready on the
+server (or is overdue); the DAG polls it from a reschedule-mode sensor, so no worker slot is held.
+
+In (:func:`ingest_responses`): each ready response file is downloaded (size and checksum verified), its
+seal verified and only then opened and parsed in the bank's dialect, mapped with the bank's inbound
+mapping and loaded into the case system in **one transaction** (the trailer check comes last, so a bad
+file loads nothing); results are unique by the bank's result id, so a file loaded twice is stored once. A
+result for an unknown request is quarantined. Then one hub transaction writes a ledger entry per record
+and per file, marks the request exchange COMPLETE and remembers the response file; only after that is the
+file archived on the server (never deleted). A file that fails its seal or its layout is moved to the
+bank's ``rejected`` folder, quarantined under its name and written to the ledger with the reason; a link
+fault raises (the task retries). Requests past their due time are marked OVERDUE, with a ledger entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, and_, insert, select, update
+
+from connectors.base import ChunkDelivery, TargetSpec
+from connectors.sftp import SftpLink, TransferError
+from hub import batches, ledger, quarantine
+from hub.banks.config import RESULT_TYPE, BankConfig
+from hub.banks.flows import FLOW_NAME
+from hub.casesystem.banks import bank_control_requests, bank_control_results
+from hub.db.models import Batch, DeliveredKey, PendingExchange
+from hub.filelayout import LayoutError
+from hub.ledger import Trace, payload_hash, utcnow
+from hub.sealing import SealError, open_sealed, seal
+
+log = logging.getLogger(__name__)
+
+#: The court system's sender code in request file headers (FSF). [check] the code the banks registered.
+COURT_SENDER_CODE = "NXGY"
+IN, OUT = "IN", "OUT"
+#: Quarantine's flow name for what came back from banks (files, results): kept apart from the outbound
+#: flow's own quarantine, whose released records are re-read from the case system by their request id.
+RESPONSES_QUARANTINE = f"{FLOW_NAME}_responses"
+LOAD_CHUNK = 5000
+_pending = PendingExchange.__table__
+_keys = DeliveredKey.__table__
+_batches = Batch.__table__
+
+
+def exchange_stem(bank: str, batch_id: str, seq: int) -> str:
+    """The part of a request file's name its response repeats: bank, UTC time, batch and chunk."""
+    return f"{bank}_{utcnow():%Y%m%d%H%M%S}_{batch_id[:8]}{seq:04d}"
+
+
+def file_name(template: str, *, bank: str, stem: str) -> str:
+    return template.format(bank=bank, stem=stem)
+
+
+class SftpRequestDeliverer:
+    """Deliver chunks of mapped control requests to one bank as sealed request files over SFTP."""
+
+    def __init__(self, bank: BankConfig, link: SftpLink, hub: Engine, work_dir: Path):
+        self.bank, self.link, self.hub, self.work_dir = bank, link, hub, Path(work_dir)
+        self.name = bank.code
+        self.files: list[str] = []
+        self._seq = 0
+
+    def _batch_id(self) -> str:
+        query = (
+            select(_batches.c.batch_id)
+            .where(_batches.c.flow == FLOW_NAME, _batches.c.partner == self.bank.code, _batches.c.status == "RUNNING")
+            .order_by(_batches.c.started_at.desc())
+            .limit(1)
+        )
+        with self.hub.connect() as connection:
+            return connection.execute(query).scalar() or str(uuid.uuid4())
+
+    def _already_delivered(self, keys: list[str]) -> dict[str, int]:
+        query = select(_keys.c.record_key, _keys.c.record_version).where(
+            _keys.c.flow == FLOW_NAME, _keys.c.partner == self.bank.code, _keys.c.record_key.in_(keys)
+        )
+        have: dict[str, int] = {}
+        with self.hub.connect() as connection:
+            for key, version in connection.execute(query):
+                have[key] = max(version, have.get(key, 0))
+        return have
+
+    def deliver(self, target: TargetSpec, rows: Sequence[dict]) -> ChunkDelivery:
+        result = ChunkDelivery()
+        if not rows:
+            return result
+        key, version = target.key, target.version
+        have = self._already_delivered([str(r[key]) for r in rows])
+        fresh = []
+        for row in rows:
+            if have.get(str(row[key]), 0) >= int(row[version]):
+                result.already_present[str(row[key])] = have[str(row[key])]
+            else:
+                fresh.append(row)
+        if not fresh:
+            return result
+        batch_id = self._batch_id()
+        self._seq += 1
+        stem = exchange_stem(self.bank.code, batch_id, self._seq)
+        layout = self.bank.layout("request")
+        name = file_name(layout.name_template, bank=self.bank.code, stem=stem)
+        plain, sealed = self.work_dir / f"{name}.plain", self.work_dir / f"{name}.sealed"
+        try:
+            with open(plain, "wb") as handle:
+                header = {"WJM": name, "SCSJ": f"{utcnow():%Y%m%d%H%M%S}", "FSF": COURT_SENDER_CODE}
+                with layout.writer(handle, name=name, header=header) as writer:
+                    for row in fresh:
+                        writer.write(row)
+            keys = self.bank.keys
+            seal(_blocks(plain), sealed, file_name=name, sender=keys.court_sign, recipient=keys.bank_box)
+            plain.unlink()
+            manifest = self.link.upload(sealed, self.bank.folder("request_dir"), name)
+        finally:
+            plain.unlink(missing_ok=True)
+            sealed.unlink(missing_ok=True)
+        now = utcnow()
+        with self.hub.begin() as connection:
+            connection.execute(
+                insert(_pending).values(
+                    exchange_id=f"{self.bank.code}:{name}",
+                    flow=FLOW_NAME,
+                    partner=self.bank.code,
+                    batch_id=batch_id,
+                    kind="FILE",
+                    record_count=len(fresh),
+                    status="AWAITING",
+                    submitted_at=now,
+                    due_at=now + timedelta(hours=self.bank.response_hours),
+                    note=f"stem={stem} sha256={manifest.sha256} size={manifest.size}",
+                )
+            )
+        self.files.append(name)
+        result.applied = [str(r[key]) for r in fresh]
+        log.info("%s: request file %s with %d requests uploaded", self.bank.code, name, len(fresh))
+        return result
+
+
+def _blocks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while block := handle.read(size):
+            yield block
+
+
+# -- waiting and escalation -------------------------------------------------------------------------------
+def awaiting(hub: Engine, bank: str) -> list[dict]:
+    query = select(_pending).where(
+        _pending.c.flow == FLOW_NAME,
+        _pending.c.partner == bank,
+        _pending.c.kind == "FILE",
+        _pending.c.status == "AWAITING",
+    )
+    with hub.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def _stem(note: str | None) -> str:
+    for part in (note or "").split():
+        if part.startswith("stem="):
+            return part[5:]
+    return ""
+
+
+def escalate_overdue(hub: Engine, bank: str) -> list[str]:
+    """Mark request files past their due time OVERDUE, each with a ledger entry; return their names."""
+    now = utcnow()
+    overdue = [row for row in awaiting(hub, bank) if row["due_at"] < now]
+    if not overdue:
+        return []
+    with hub.begin() as connection:
+        for row in overdue:
+            connection.execute(
+                update(_pending)
+                .where(_pending.c.id == row["id"], _pending.c.status == "AWAITING")
+                .values(status="OVERDUE", note=f"{row['note']} overdue-since={row['due_at']:%Y-%m-%dT%H:%M:%S}")
+            )
+        ledger.append(
+            connection,
+            [
+                Trace(
+                    row["batch_id"], FLOW_NAME, bank, OUT, "overdue", "FILE", row["exchange_id"].split(":", 1)[1],
+                    reason=(
+                        f"no response from {bank} to {row['exchange_id'].split(':', 1)[1]} ({row['record_count']} "
+                        f"requests) by {row['due_at']:%Y-%m-%d %H:%M} UTC: an operator must follow up with the bank"
+                    ),
+                )
+                for row in overdue
+            ],
+        )  # fmt: skip
+    log.warning("%s: %d request files overdue: %s", bank, len(overdue), [r["exchange_id"] for r in overdue])
+    return [row["exchange_id"].split(":", 1)[1] for row in overdue]
+
+
+def responses_ready(bank: BankConfig, link: SftpLink, hub: Engine) -> bool:
+    """True when no request file of ``bank`` is still awaited without its response on the server."""
+    escalate_overdue(hub, bank.code)
+    waiting = awaiting(hub, bank.code)
+    if not waiting:
+        return True
+    layout = bank.layout("response")
+    ready = {f.name for f in link.list_ready(bank.folder("response_dir"), layout.file_pattern)}
+    missing = [
+        row["exchange_id"]
+        for row in waiting
+        if file_name(layout.name_template, bank=bank.code, stem=_stem(row["note"])) not in ready
+    ]
+    log.info("%s: %d of %d request files still without a response", bank.code, len(missing), len(waiting))
+    return not missing
+
+
+# -- ingestion --------------------------------------------------------------------------------------------
+@dataclass
+class IngestSummary:
+    bank: str
+    files: int = 0
+    files_loaded: int = 0
+    files_duplicate: int = 0
+    files_rejected: int = 0
+    records: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    outcomes: dict = field(default_factory=dict)
+    rejected: list = field(default_factory=list)  # [(file, reason)]
+    overdue: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Rejected(Exception):
+    pass
+
+
+def ingest_responses(bank: BankConfig, link: SftpLink, case_system: Engine, hub: Engine) -> IngestSummary:
+    """Load every ready response file of ``bank`` (see the module docstring); return the figures."""
+    summary = IngestSummary(bank.code)
+    layout = bank.layout("response")
+    folder = bank.folder("response_dir")
+    work = Path(tempfile.mkdtemp(prefix=f"hub-{bank.code}-"))
+    try:
+        for remote in link.list_ready(folder, layout.file_pattern):
+            summary.files += 1
+            _ingest_file(bank, link, case_system, hub, remote.name, work, summary)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary.overdue = escalate_overdue(hub, bank.code)
+    return summary
+
+
+def _file_seen(hub: Engine, exchange_id: str) -> bool:
+    with hub.connect() as connection:
+        return (
+            connection.execute(select(_pending.c.id).where(_pending.c.exchange_id == exchange_id)).first() is not None
+        )
+
+
+def _ingest_file(bank, link: SftpLink, case_system: Engine, hub: Engine, name: str, work: Path, summary) -> None:
+    folder = bank.folder("response_dir")
+    marker = f"{bank.code}:in:{name}"
+    batch_id = str(uuid.uuid4())
+    if _file_seen(hub, marker):
+        # Loaded before (e.g. a crash before archiving, or the bank sent the same file again): archive only.
+        with hub.begin() as connection:
+            ledger.append(
+                connection,
+                [Trace(batch_id, FLOW_NAME, bank.code, IN, "duplicate", "FILE", name,
+                       reason=f"response file {name} was loaded before: not loaded again, archived")],
+            )  # fmt: skip
+        link.archive(folder, name, bank.folder("archive_dir"))
+        summary.files_duplicate += 1
+        return
+    batches.open_batch(hub, batch_id, FLOW_NAME, bank.code, IN, f"response file {name}")
+    local = work / name
+    try:
+        manifest = link.download(folder, name, local)  # TransferError: the task fails and retries
+        try:
+            loaded = _load(bank, case_system, local, name)
+        except (SealError, LayoutError) as exc:
+            raise _Rejected(str(exc)) from exc
+    except _Rejected as exc:
+        _reject(bank, link, hub, batch_id, name, str(exc), summary)
+        return
+    except Exception as exc:
+        batches.close_batch(hub, batch_id, FLOW_NAME, bank.code, IN, figures={}, error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        local.unlink(missing_ok=True)
+    _record(bank, hub, batch_id, name, manifest.sha256, loaded, summary)
+    link.archive(folder, name, bank.folder("archive_dir"))
+
+
+@dataclass
+class _Loaded:
+    header: dict
+    count: int
+    total: Decimal
+    outcomes: list  # (result id, request id or None, outcome, reason, payload hash)
+    quarantined: list  # (result id, payload, reasons)
+
+
+def _load(bank: BankConfig, case_system: Engine, local: Path, name: str) -> _Loaded:
+    """Verify, open, parse, map and insert one response file in one case-system transaction."""
+    keys = bank.keys
+    blocks = open_sealed(local, sender_public=keys.bank_verify, recipient_private=keys.court_box, expected_name=name)
+    reader = bank.layout("response").read_blocks(blocks, name)
+    target = bank.mapping.inbound_target(RESULT_TYPE)
+    outcomes, held = [], []
+    now = utcnow()
+    with case_system.begin() as connection:
+        chunk: list[dict] = []
+
+        def flush() -> None:
+            if chunk:
+                _load_chunk(connection, bank, target, chunk, name, now, outcomes, held)
+                chunk.clear()
+
+        for record in reader:
+            chunk.append(record)
+            if len(chunk) >= LOAD_CHUNK:
+                flush()
+        flush()  # the reader has checked the trailer by now; an error above rolls everything back
+    return _Loaded(reader.header, reader.count, reader.total, outcomes, held)
+
+
+def _load_chunk(connection, bank, target, records: list[dict], name: str, now, outcomes: list, held: list) -> None:
+    frame = pd.DataFrame(records)
+    mapped, errors = target.apply(frame)
+    for index, reasons in errors.items():
+        raw = records[index]
+        held.append(
+            (str(raw.get(target.columns[0].source) or f"{name}#{index}"), raw, [f"mapping: {r}" for r in reasons])
+        )
+    rows = [_canonical(row) for row in mapped.to_dict("records")]
+    request_ids = {r["request_id"] for r in rows if r["request_id"] is not None}
+    known = set()
+    if request_ids:
+        query = select(bank_control_requests.c.id).where(
+            bank_control_requests.c.id.in_(request_ids), bank_control_requests.c.bank_code == bank.code
+        )
+        known = {row[0] for row in connection.execute(query)}
+    result_ids = [r["partner_result_id"] for r in rows]
+    present = set()
+    if result_ids:
+        query = select(bank_control_results.c.partner_result_id).where(
+            and_(
+                bank_control_results.c.bank_code == bank.code, bank_control_results.c.partner_result_id.in_(result_ids)
+            )
+        )
+        present = {row[0] for row in connection.execute(query)}
+    fresh = []
+    for row in rows:
+        rid = row["partner_result_id"]
+        phash = payload_hash(row)
+        if row["request_id"] not in known:
+            held.append((rid, row, [f"result for unknown request {row['request_id']!r} of bank {bank.code}"]))
+        elif rid in present:
+            outcomes.append((rid, row["request_id"], "duplicate", "already loaded: not loaded again", phash))
+        else:
+            present.add(rid)  # the same id twice in one file loads once
+            fresh.append({**row, "bank_code": bank.code, "response_file": name, "loaded_at": now})
+            outcomes.append((rid, row["request_id"], "loaded", f"{row['result_type']} {row['outcome']}", phash))
+    if fresh:
+        connection.execute(insert(bank_control_results), fresh)
+
+
+def _canonical(row: dict) -> dict:
+    out = {}
+    for name, value in row.items():
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or value == "":
+            out[name] = None
+        else:
+            out[name] = value
+    try:
+        out["request_id"] = int(out["request_id"]) if out.get("request_id") is not None else None
+    except (TypeError, ValueError):
+        out["request_id"] = None
+    out["partner_result_id"] = str(out["partner_result_id"])
+    for money in ("balance", "available_balance", "freeze_limit", "amount_controlled", "prior_freeze_amount"):
+        if out.get(money) is not None:
+            out[money] = Decimal(str(out[money]))
+    return out
+
+
+def _record(bank, hub: Engine, batch_id: str, name: str, sha256: str, loaded: _Loaded, summary) -> None:
+    request_file = str(loaded.header.get("QQWJM") or "").strip()
+    loaded_count = sum(1 for o in loaded.outcomes if o[2] == "loaded")
+    duplicates = sum(1 for o in loaded.outcomes if o[2] == "duplicate")
+    now = utcnow()
+    with hub.begin() as connection:
+        traces = [
+            Trace(batch_id, FLOW_NAME, bank.code, IN, outcome, "RECORD", rid, None, phash, f"{name}: {reason}")
+            for rid, _request, outcome, reason, phash in loaded.outcomes
+        ]
+        traces += [
+            Trace(
+                batch_id, FLOW_NAME, bank.code, IN, "quarantined", "RECORD", rid, None, None, f"{name}: {'; '.join(r)}"
+            )
+            for rid, _payload, r in loaded.quarantined
+        ]
+        traces.append(
+            Trace(batch_id, FLOW_NAME, bank.code, IN, "loaded", "FILE", name, None, sha256,
+                  f"answers {request_file or '?'}: {loaded.count} records, control total {loaded.total}, "
+                  f"{loaded_count} loaded, {duplicates} already loaded, {len(loaded.quarantined)} quarantined")
+        )  # fmt: skip
+        ledger.append(connection, traces)
+        quarantine.hold(
+            connection,
+            flow=RESPONSES_QUARANTINE,
+            partner=bank.code,
+            batch_id=batch_id,
+            records=((rid, None, {"file": name, **_jsonable(p)}, r) for rid, p, r in loaded.quarantined),
+        )
+        if request_file:
+            connection.execute(
+                update(_pending)
+                .where(
+                    _pending.c.exchange_id == f"{bank.code}:{request_file}",
+                    _pending.c.status.in_(["AWAITING", "OVERDUE"]),
+                )
+                .values(status="COMPLETE", completed_at=now)
+            )
+        connection.execute(
+            insert(_pending).values(
+                exchange_id=f"{bank.code}:in:{name}", flow=FLOW_NAME, partner=bank.code, batch_id=batch_id,
+                kind="FILE_IN", record_count=loaded.count, status="COMPLETE", submitted_at=now, due_at=now,
+                completed_at=now, note=f"answers={request_file} sha256={sha256}",
+            )
+        )  # fmt: skip
+        figures = {"extracted": loaded.count, "loaded": loaded_count, "duplicates": duplicates,
+                   "quarantined": len(loaded.quarantined)}  # fmt: skip
+        batches.record_progress(connection, batch_id, figures)
+    batches.close_batch(hub, batch_id, FLOW_NAME, bank.code, IN, figures=figures)
+    summary.files_loaded += 1
+    summary.records += loaded.count
+    summary.loaded += loaded_count
+    summary.duplicates += duplicates
+    summary.quarantined += len(loaded.quarantined)
+    for _rid, _request, outcome, reason, _h in loaded.outcomes:
+        if outcome == "loaded":
+            summary.outcomes[reason] = summary.outcomes.get(reason, 0) + 1
+
+
+def _jsonable(payload: dict) -> dict:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in payload.items()}
+
+
+def _reject(
+    bank,
+    link: SftpLink,
+    hub: Engine,
+    batch_id: str,
+    name: str,
+    reason: str,
+    summary,
+    *,
+    flow: str = FLOW_NAME,
+    folder_name: str = "response_dir",
+) -> None:
+    """A file that cannot be trusted or read: nothing of it was loaded. Keep it, say why, tell operators."""
+    log.error("%s: response file %s rejected: %s", bank.code, name, reason)
+    with hub.begin() as connection:
+        ledger.append(connection, [Trace(batch_id, flow, bank.code, IN, "rejected", "FILE", name, reason=reason)])
+        quarantine.hold(
+            connection,
+            flow=RESPONSES_QUARANTINE if flow == FLOW_NAME else flow,
+            partner=bank.code,
+            batch_id=batch_id,
+            records=[(name, None, {"file": name, "folder": bank.folder("rejected_dir")}, [reason])],
+        )
+    batches.close_batch(hub, batch_id, flow, bank.code, IN, figures={}, error=f"response file rejected: {reason}")
+    try:
+        link.archive(bank.folder(folder_name), name, bank.folder("rejected_dir"))
+    except TransferError:
+        log.exception("%s: could not move the rejected file %s aside; it will be seen again", bank.code, name)
+    summary.files_rejected += 1
+    summary.rejected.append((name, reason))

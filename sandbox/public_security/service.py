@@ -1,0 +1,403 @@
+"""The sandbox public-security (公安) service: SOAP 1.1 over HTTP(S), the contract in ``contracts/``.
+
+A real server (threaded ``http.server`` on 127.0.0.1, HTTP/1.1 keep-alive, TLS by wrapping the socket)
+serving the WSDL at ``?wsdl`` and the XSD beside it. Every request body is parsed with a hardened lxml
+parser (no DTD, no entities, no network, no huge trees) and validated against the XSD; an invalid one is
+answered with a SOAP Client fault. Answers are deterministic per request id (seeded): most are found
+(addresses, hotel stays, exit and entry records, phones), some are not found, some are delayed (their
+ticket stays incomplete for a few fetches). A request id submitted again is answered under the new ticket
+with the same result, never duplicated; a batch id submitted again gets its first ticket back.
+
+Tests inject faults with :meth:`PublicSecurityService.inject` (each consumed by the next POST): a SOAP
+fault, malformed XML, a DTD, an external entity, an entity-expansion bomb, a wrong namespace, a result
+for an unknown request, a hang, HTTP 503.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from lxml import etree
+
+log = logging.getLogger(__name__)
+
+CONTRACT_DIR = Path(__file__).resolve().parents[2] / "contracts" / "public_security" / "v1"
+NS = "urn:nx-hub:public-security:v1"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+PATH = "/public-security/v1"
+FAULTS = ("soap_fault", "malformed", "dtd", "external_entity", "entity_bomb", "wrong_namespace",
+          "unknown_request", "hang", "http503")  # fmt: skip
+
+ADDRESSES = (
+    "宁夏回族自治区银川市兴庆区解放东街12号",
+    "宁夏回族自治区银川市金凤区北京中路168号",
+    "宁夏回族自治区石嘴山市大武口区朝阳西街5号",
+    "宁夏回族自治区吴忠市利通区裕民路33号",
+    "宁夏回族自治区固原市原州区文化路21号",
+    "宁夏回族自治区中卫市沙坡头区鼓楼西街9号",
+)
+HOTELS = ("银川国际交流中心酒店", "石嘴山星海宾馆", "吴忠黄河大酒店", "中卫沙坡头宾馆", "西安钟楼饭店")
+PORTS = ("银川河东国际机场口岸", "北京首都国际机场口岸", "深圳罗湖口岸")
+
+
+def hardened_parser() -> etree.XMLParser:
+    """No DTD, no entity resolution, no network, no huge trees: what a hostile body gets."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+        remove_comments=True, remove_pis=True,
+    )  # fmt: skip
+
+
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(CONTRACT_DIR / "public_security.xsd"), hardened_parser()))
+
+
+def _h(seed: int, *parts: object) -> int:
+    text = ":".join(str(p) for p in (seed, *parts))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+@dataclass
+class Ticket:
+    ticket_id: str
+    request_ids: list[str]
+    fetches: int = 0
+
+
+@dataclass
+class PublicSecurityService:
+    """State and answers of the sandbox (thread-safe); :func:`start` serves it."""
+
+    seed: int = 7
+    delay_fetches: int = 2  # a delayed request is ready from this fetch of its ticket on
+    not_found_share: int = 2  # of 10
+    delayed_share: int = 1  # of 10
+    username: str | None = None  # when set, a WS-Security UsernameToken with these credentials is required
+    password: str | None = None
+    hang_seconds: float = 30.0
+    requests: dict[str, dict] = field(default_factory=dict)  # request id → the request as received
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    batches: dict[str, str] = field(default_factory=dict)  # batch id → ticket id
+    stats: dict[str, int] = field(default_factory=lambda: {"posts": 0, "submitted": 0, "duplicates": 0})
+    _faults: deque = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _schema: etree.XMLSchema = field(default_factory=_schema)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    # -- test hooks ------------------------------------------------------------------------------
+    def inject(self, fault: str, times: int = 1) -> None:
+        """The next ``times`` POSTs get ``fault`` (one of FAULTS) instead of a normal answer."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {FAULTS}")
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def outcome(self, request_id: str) -> str:
+        """FOUND, NOT_FOUND or DELAYED (found after ``delay_fetches`` fetches): deterministic per seed."""
+        bucket = _h(self.seed, "outcome", request_id) % 10
+        if bucket < self.not_found_share:
+            return "NOT_FOUND"
+        if bucket < self.not_found_share + self.delayed_share:
+            return "DELAYED"
+        return "FOUND"
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def handle(self, method: str, path: str, query: str, body: bytes, base_url: str) -> tuple[int, str, bytes]:
+        if method == "GET":
+            if path.endswith("public_security.xsd"):
+                return 200, "text/xml; charset=utf-8", (CONTRACT_DIR / "public_security.xsd").read_bytes()
+            if path == PATH and query.lower() == "wsdl":
+                wsdl = (CONTRACT_DIR / "public_security.wsdl").read_text(encoding="utf-8")
+                wsdl = wsdl.replace("http://127.0.0.1:8090/public-security/v1", base_url + PATH)
+                return 200, "text/xml; charset=utf-8", wsdl.encode()
+            return 404, "text/plain", b"not found"
+        if method != "POST" or path != PATH:
+            return 404, "text/plain", b"not found"
+        with self._lock:
+            self.stats["posts"] += 1
+            fault = self._faults.popleft() if self._faults else None
+        if fault == "hang":
+            self.stopping.wait(self.hang_seconds)
+            return 504, "text/plain", b"gave up"
+        if fault == "http503":
+            return 503, "text/html", b"<html><body>Service Unavailable</body></html>"
+        if fault in ("malformed", "dtd", "external_entity", "entity_bomb"):
+            return 200, "text/xml; charset=utf-8", _hostile(fault)
+        if fault == "soap_fault":
+            return 500, "text/xml; charset=utf-8", _fault("soap:Server", "服务内部错误 (injected)")
+        try:
+            operation = self._parse(body)
+        except _ClientError as error:
+            return 500, "text/xml; charset=utf-8", _fault("soap:Client", str(error))
+        answer = self._answer(operation, unknown_request=fault == "unknown_request")
+        namespace = "urn:wrong:namespace" if fault == "wrong_namespace" else NS
+        return 200, "text/xml; charset=utf-8", _envelope(answer, namespace)
+
+    def _parse(self, body: bytes) -> etree._Element:
+        try:
+            root = etree.fromstring(body, hardened_parser())
+        except etree.XMLSyntaxError as exc:
+            raise _ClientError(f"request is not well-formed XML: {exc}") from None
+        if root.getroottree().docinfo.doctype:
+            raise _ClientError("a DTD is not allowed in a request")
+        if root.tag != f"{{{SOAP_ENV}}}Envelope":
+            raise _ClientError("not a SOAP 1.1 envelope")
+        if self.username:
+            self._authenticate(root)
+        body_element = root.find(f"{{{SOAP_ENV}}}Body")
+        if body_element is None or len(body_element) != 1:
+            raise _ClientError("the SOAP body must hold exactly one operation element")
+        operation = body_element[0]
+        if not self._schema.validate(operation):
+            error = self._schema.error_log.last_error
+            raise _ClientError(f"request does not match the contract: {error.message if error else 'invalid'}")
+        return operation
+
+    def _authenticate(self, root: etree._Element) -> None:
+        user = root.find(f".//{{{WSSE}}}UsernameToken/{{{WSSE}}}Username")
+        password = root.find(f".//{{{WSSE}}}UsernameToken/{{{WSSE}}}Password")
+        if user is None or password is None or (user.text, password.text) != (self.username, self.password):
+            raise _ClientError("authentication failed: a valid WS-Security UsernameToken is required")
+
+    def _answer(self, operation: etree._Element, *, unknown_request: bool) -> etree._Element:
+        name = etree.QName(operation).localname
+        if name == "SubmitLocateBatch":
+            return self._submit(operation)
+        if name == "FetchLocateResults":
+            return self._fetch(operation.findtext(f"{{{NS}}}ticketId"), unknown_request)
+        raise _ClientError(f"unknown operation {name}")  # pragma: no cover - the XSD refuses it first
+
+    def _submit(self, operation: etree._Element) -> etree._Element:
+        batch_id = operation.findtext(f"{{{NS}}}batchId")
+        received = [
+            {child.tag.split("}")[1]: child.text for child in request} for request in operation.iterfind(f"{{{NS}}}request")
+        ]
+        duplicates: list[str] = []
+        with self._lock:
+            ticket_id = self.batches.get(batch_id)
+            if ticket_id is None:
+                ticket_id = f"T{_h(self.seed, 'ticket', batch_id):016x}"[:17]
+                self.batches[batch_id] = ticket_id
+                ids: list[str] = []
+                for request in received:
+                    request_id = request["requestId"]
+                    if request_id in self.requests:
+                        duplicates.append(request_id)
+                        self.stats["duplicates"] += 1
+                    else:
+                        self.requests[request_id] = request
+                        self.stats["submitted"] += 1
+                    if request_id not in ids:
+                        ids.append(request_id)
+                self.tickets[ticket_id] = Ticket(ticket_id, ids)
+            else:  # the same batch again (a client retry): the same ticket, nothing new
+                duplicates = [r["requestId"] for r in received]
+                self.stats["duplicates"] += len(duplicates)
+        response = etree.Element(f"{{{NS}}}SubmitLocateBatchResponse")
+        etree.SubElement(response, f"{{{NS}}}ticketId").text = ticket_id
+        etree.SubElement(response, f"{{{NS}}}accepted").text = str(len(received) - len(duplicates))
+        for request_id in duplicates:
+            etree.SubElement(response, f"{{{NS}}}duplicate").text = request_id
+        return response
+
+    def _fetch(self, ticket_id: str, unknown_request: bool) -> etree._Element:
+        with self._lock:
+            ticket = self.tickets.get(ticket_id)
+            if ticket is None:
+                raise _ClientError(f"unknown ticket {ticket_id}")
+            ticket.fetches += 1
+            ready = [r for r in ticket.request_ids if self.outcome(r) != "DELAYED" or ticket.fetches > self.delay_fetches]
+            pending = len(ticket.request_ids) - len(ready)
+        response = etree.Element(f"{{{NS}}}FetchLocateResultsResponse")
+        etree.SubElement(response, f"{{{NS}}}ticketId").text = ticket_id
+        etree.SubElement(response, f"{{{NS}}}complete").text = "true" if pending == 0 else "false"
+        etree.SubElement(response, f"{{{NS}}}pending").text = str(pending)
+        for request_id in ready:
+            response.append(self._result(request_id))
+        if unknown_request:
+            response.append(self._result("999999999"))
+        return response
+
+    def _result(self, request_id: str) -> etree._Element:
+        result = etree.Element(f"{{{NS}}}result")
+        found = self.outcome(request_id) != "NOT_FOUND"
+        result_id = f"R{_h(self.seed, 'result', request_id):012x}"[:13]
+
+        def add(tag: str, text: str) -> None:
+            etree.SubElement(result, f"{{{NS}}}{tag}").text = text
+
+        add("requestId", request_id)
+        add("resultId", result_id)
+        add("status", "FOUND" if found else "NOT_FOUND")
+        if not found:
+            return result
+        h = _h(self.seed, "data", request_id)
+        add("registeredAddress", ADDRESSES[h % len(ADDRESSES)])
+        add("currentAddress", ADDRESSES[(h >> 8) % len(ADDRESSES)])
+        for n in range((h >> 16) % 3):
+            add("phone", f"1{38 + n}{(h >> (20 + n)) % 10**8:08d}")
+        base = datetime(2026, 1, 1) + timedelta(minutes=(h >> 24) % 400_000)
+        events = [("HOTEL", HOTELS[(h >> (30 + n)) % len(HOTELS)]) for n in range((h >> 28) % 3)]
+        if (h >> 40) % 4 == 0:
+            port = PORTS[(h >> 42) % len(PORTS)]
+            events += [("EXIT", port), ("ENTRY", port)]
+        for n, (kind, place) in enumerate(events):
+            event = etree.SubElement(result, f"{{{NS}}}event")
+            etree.SubElement(event, f"{{{NS}}}eventId").text = f"{result_id}-{n + 1}"
+            etree.SubElement(event, f"{{{NS}}}kind").text = kind
+            etree.SubElement(event, f"{{{NS}}}place").text = place
+            etree.SubElement(event, f"{{{NS}}}time").text = (base + timedelta(days=3 * n)).isoformat()
+        return result
+
+
+class _ClientError(Exception):
+    """The request breaks the contract: answered with a soap:Client fault."""
+
+
+def _envelope(payload: etree._Element, namespace: str) -> bytes:
+    if namespace != NS:
+        payload = etree.fromstring(etree.tostring(payload).replace(NS.encode(), namespace.encode()))
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "ps": namespace})
+    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(payload)
+    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+
+
+def _fault(code: str, message: str) -> bytes:
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
+    fault = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body"), f"{{{SOAP_ENV}}}Fault")
+    etree.SubElement(fault, "faultcode").text = code
+    etree.SubElement(fault, "faultstring").text = message
+    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+
+
+def _hostile(kind: str) -> bytes:
+    """Responses a client must refuse, not parse."""
+    body = (
+        f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body><ps:FetchLocateResultsResponse xmlns:ps="{NS}">'
+        "<ps:ticketId>&x;</ps:ticketId><ps:complete>true</ps:complete><ps:pending>0</ps:pending>"
+        "</ps:FetchLocateResultsResponse></soap:Body></soap:Envelope>"
+    )
+    if kind == "malformed":
+        return f'<?xml version="1.0"?><soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body><unclosed>'.encode()
+    if kind == "dtd":
+        return ('<?xml version="1.0"?><!DOCTYPE soap:Envelope [<!ENTITY x "T1">]>' + body).encode()
+    if kind == "external_entity":
+        return ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + body).encode()
+    lol = "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    return ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY l0 "lol">' + lol + '<!ENTITY x "&l9;">]>' + body).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
+        log.debug("sandbox public security: " + format, *args)
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 50 * 1024 * 1024:
+            self.send_error(413)
+            return
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        status, content_type, payload = self.server.service.handle(method, path, query, body, self.server.base_url)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    service: PublicSecurityService
+    base_url: str
+    ssl_context: ssl.SSLContext | None = None
+
+    def get_request(self):
+        sock, address = self.socket.accept()
+        if self.ssl_context is not None:  # the handshake happens in the handler's thread, on first read
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address) -> None:
+        log.debug("sandbox public security: connection from %s dropped", client_address, exc_info=True)
+
+
+@dataclass
+class RunningService:
+    service: PublicSecurityService
+    url: str  # the endpoint, e.g. https://127.0.0.1:PORT/public-security/v1
+    base_url: str
+    host: str
+    port: int
+    scheme: str
+    _server: _Server
+    _thread: threading.Thread
+
+    @property
+    def wsdl_url(self) -> str:
+        return self.url + "?wsdl"
+
+    def stop(self) -> None:
+        self.service.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def start(
+    service: PublicSecurityService | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    client_ca: Path | None = None,
+) -> RunningService:
+    """Serve ``service`` in a background thread (HTTPS when ``certfile`` is given; mutual TLS when
+    ``client_ca`` is given); return where it listens. Port 0 picks a free port."""
+    service = service or PublicSecurityService()
+    server = _Server((host, port), _Handler)
+    server.service = service
+    scheme = "http"
+    if certfile:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(str(certfile), str(keyfile) if keyfile else None)
+        if client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(str(client_ca))
+        server.ssl_context = context
+        scheme = "https"
+    bound_port = server.server_address[1]
+    server.base_url = f"{scheme}://{host}:{bound_port}"
+    server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    return RunningService(service, server.base_url + PATH, server.base_url, host, bound_port, scheme, server, thread)
+
+
+def serve_forever(host: str = "127.0.0.1", port: int = 8090) -> None:  # pragma: no cover - manual use
+    running = start(host=host, port=port)
+    log.warning("sandbox public security at %s", running.url)
+    while True:
+        time.sleep(3600)
