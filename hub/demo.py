@@ -13,13 +13,17 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
+from hub.banks.flows import FLOW_NAME as BANK_FLOW_NAME
+from hub.banks.flows import STATEMENT_FLOW as BANK_STATEMENT_FLOW
 from hub.settings import PROJECT_ROOT, get_settings
 
 DEMO_FLOWS = ("dishonest_list_sync", "consumption_restriction_sync")
+BANK_FLOW, STATEMENT_FLOW = BANK_FLOW_NAME, BANK_STATEMENT_FLOW
 
 
 def demo_paths(demo_dir: Path) -> dict[str, Path]:
@@ -58,6 +62,7 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     from hub import airflow_env
     from hub.db import hub_engine
     from hub.report import print_flow_summaries
+    from sandbox.banks.demo import bank_summary, start_demo_banks
     from sandbox.case_generator import GeneratorConfig, generate
     from sandbox.case_generator import evolve as evolve_cases
     from sandbox.credit_platform.schema import create_all
@@ -81,23 +86,58 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     frontdb_url = f"sqlite:///{paths['frontdb']}"
     create_all(make_engine(frontdb_url))
     hub_engine()  # migrate the hub DB before Airflow tasks touch it
+    click.echo("starting the sandbox banks (in-process SFTP server, one responder per dialect) ...")
+    os.environ.setdefault("HUB_BANK_POKE_SECONDS", "1")
+    os.environ.setdefault("HUB_BANK_WAIT_SECONDS", "120")
+    case_engine = make_engine(case_url)
+    banks = start_demo_banks(paths["case_system"].parent, case_engine)
     click.echo("preparing the project-local Airflow (SQLite metadata, partner pools) ...")
     env = airflow_env.prepare()
     click.echo(f"starting the sandbox credit platform (log: {paths['simulator_log']}) ...")
     platform = start_platform(frontdb_url, paths["simulator_log"])
-    failed = []
     try:
-        for flow in DEMO_FLOWS:
-            click.echo(f"running DAG {flow} through Airflow ...")
-            started = time.monotonic()
-            result = airflow_env.run_dag(flow, env=env)
-            status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
-            click.echo(f"  {status} in {time.monotonic() - started:.0f}s")
-            if result.returncode != 0:
-                failed.append(flow)
-                click.echo(result.stdout[-3000:] + result.stderr[-3000:], err=True)
+        failed = _run_dags(env, [*DEMO_FLOWS, BANK_FLOW])
+        banks.write_statements(case_engine, date.today() - timedelta(days=5))
+        failed += _run_dags(env, [STATEMENT_FLOW])
     finally:
         platform.terminate()
         platform.wait(timeout=10)
+        banks.stop()
     healthy = print_flow_summaries(hub_engine(), list(DEMO_FLOWS))
+    print_bank_summary(bank_summary(case_engine, hub_engine()))
+    case_engine.dispose()
     return healthy and not failed
+
+
+def _run_dags(env: dict[str, str], dag_ids: list[str]) -> list[str]:
+    """Run each DAG once through Airflow; return those that failed (their output is shown)."""
+    from hub import airflow_env
+
+    failed = []
+    for dag_id in dag_ids:
+        click.echo(f"running DAG {dag_id} through Airflow ...")
+        started = time.monotonic()
+        result = airflow_env.run_dag(dag_id, env=env)
+        status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+        click.echo(f"  {status} in {time.monotonic() - started:.0f}s")
+        if result.returncode != 0:
+            failed.append(dag_id)
+            click.echo(result.stdout[-3000:] + result.stderr[-3000:], err=True)
+    return failed
+
+
+def print_bank_summary(summary: dict) -> None:
+    """The banks' part of the demo summary: files and requests sent, results loaded, statement credits."""
+    for bank, figures in sorted(summary.items()):
+        click.secho(f"\n{BANK_FLOW} / {STATEMENT_FLOW} → {bank} (totals so far)", bold=True)
+        files = ", ".join(f"{status.lower()} {n}" for status, n in sorted(figures["request_files"].items()))
+        click.echo(f"  request files          {files or 'none'}")
+        click.echo(f"  requests sent          {figures['requests_sent']:>8}")
+        results = figures.get("results", {})
+        click.echo(f"  results loaded         {figures.get('results_loaded', 0):>8}  "
+                   + "; ".join(f"{kind} {n}" for kind, n in sorted(results.items())))  # fmt: skip
+        click.echo(f"  credits matched        {figures.get('credits_matched', 0):>8}")
+        click.echo(
+            f"  credits unmatched      {figures.get('credits_unmatched', 0):>8}  "
+            f"{figures['unmatched_past_deadline']} past the {figures['claim_deadline_days']}-day claim deadline"
+        )

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
 from hub.banks.flows import FLOW_NAME, STATEMENT_FLOW
 from hub.banks.statements import CLAIM_DEADLINE_DAYS, unmatched_credits
-from hub.casesystem.banks import account_statement_lines, bank_control_results
+from hub.casesystem.banks import account_statement_lines, bank_control_requests, bank_control_results
 from hub.db.models import PendingExchange
 from sandbox.banks.sftp_server import InProcessSftpServer, new_ed25519
 from sandbox.banks.world import SandboxBanks, make_sandbox_banks, seed_requests
@@ -62,9 +62,17 @@ def start_demo_banks(demo_dir: Path, case_system: Engine, *, banks: list[str] | 
         {code: f"/{code}" for code in banks},
     )  # fmt: skip
     os.environ.update(sandbox.env())
-    seed_requests(case_system, banks)
+    if not _has_requests(case_system):  # a second demo run sends nothing new
+        seed_requests(case_system, banks)
     sandbox.start(interval=0.5)
     return DemoBanks(sandbox, server)
+
+
+def _has_requests(case_system: Engine) -> bool:
+    if not inspect(case_system).has_table(bank_control_requests.name):
+        return False
+    with case_system.connect() as connection:
+        return connection.execute(select(func.count()).select_from(bank_control_requests)).scalar_one() > 0
 
 
 def bank_summary(case_system: Engine, hub: Engine, *, today: date | None = None) -> dict:
