@@ -243,11 +243,19 @@ class DatabaseLink:
         )
         try:
             bulk.load(connection, stage, columns, data, len(fresh))
-            staged = Table(stage, MetaData(), *(Column(c, table.c[c].type) for c in columns))
-            statement = self._upsert_statement(table, key, version, reset, [dict.fromkeys(columns)], source=staged)
-            connection.execute(statement)
+            connection.execute(self._staged_upsert(table, stage, key, version, reset, tuple(columns)))
         finally:
             connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS `{stage}`")
+
+    def _staged_upsert(self, table: Table, stage: str, key, version, reset, columns: tuple[str, ...]):
+        """The INSERT … SELECT from the staging table, built once per table and column set (one entry in
+        SQLAlchemy's statement cache, not one per chunk)."""
+        cache = self.__dict__.setdefault("_staged_statements", {})
+        marker = (table.name, stage, key, version, tuple(sorted(reset.items(), key=str)), columns)
+        if marker not in cache:
+            staged = Table(stage, MetaData(), *(Column(c, table.c[c].type) for c in columns))
+            cache[marker] = self._upsert_statement(table, key, version, reset, [dict.fromkeys(columns)], source=staged)
+        return cache[marker]
 
     def _upsert_rows(self, connection, table: Table, key, version, reset, fresh: list[dict], result) -> None:
         """The ordinary path: one multi-row upsert in a savepoint; if refused, one savepoint per row."""

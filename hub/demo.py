@@ -24,6 +24,7 @@ from hub.settings import PROJECT_ROOT, get_settings
 
 DEMO_FLOWS = ("dishonest_list_sync", "consumption_restriction_sync")
 BANK_FLOW, STATEMENT_FLOW = BANK_FLOW_NAME, BANK_STATEMENT_FLOW
+LOCATE_FLOW = "debtor_locate"
 
 
 def demo_paths(demo_dir: Path) -> dict[str, Path]:
@@ -61,11 +62,14 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     from connectors.db import make_engine
     from hub import airflow_env
     from hub.db import hub_engine
+    from hub.public_security.results import flow_summary as locate_summary
     from hub.report import print_flow_summaries
     from sandbox.banks.demo import bank_summary, start_demo_banks
     from sandbox.case_generator import GeneratorConfig, generate
     from sandbox.case_generator import evolve as evolve_cases
     from sandbox.credit_platform.schema import create_all
+    from sandbox.public_security.demo import connection_env, start_demo_service
+    from sandbox.public_security.requests import seed_locate_requests
 
     paths = configure_environment(get_settings().demo_dir)
     case_url = f"sqlite:///{paths['case_system']}"
@@ -75,6 +79,7 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
         report = generate(case_engine, GeneratorConfig(cases=cases, seed=seed)).to_dict()
         click.echo("  rows: " + ", ".join(f"{table} {n}" for table, n in report["rows"].items()))
         click.echo("  defects injected: " + ", ".join(f"{kind} {n}" for kind, n in report["defects"].items()))
+        click.echo(f"  locate requests for public security: {seed_locate_requests(case_engine, share=0.3, seed=7)}")
     elif evolve:
         click.echo(f"moving the case system forward: {evolve:.0%} of entries change state ...")
         changes = evolve_cases(case_engine, seed=seed + int(time.time()) % 1000, fraction=evolve).to_dict()
@@ -91,20 +96,25 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     os.environ.setdefault("HUB_BANK_WAIT_SECONDS", "120")
     case_engine = make_engine(case_url)
     banks = start_demo_banks(paths["case_system"].parent, case_engine)
+    click.echo("starting the sandbox public-security SOAP service ...")
+    public_security = start_demo_service()
+    os.environ.update(connection_env(public_security))
     click.echo("preparing the project-local Airflow (SQLite metadata, partner pools) ...")
     env = airflow_env.prepare()
     click.echo(f"starting the sandbox credit platform (log: {paths['simulator_log']}) ...")
     platform = start_platform(frontdb_url, paths["simulator_log"])
     try:
-        failed = _run_dags(env, [*DEMO_FLOWS, BANK_FLOW])
+        failed = _run_dags(env, [*DEMO_FLOWS, BANK_FLOW, LOCATE_FLOW])
         banks.write_statements(case_engine, date.today() - timedelta(days=5))
         failed += _run_dags(env, [STATEMENT_FLOW])
     finally:
         platform.terminate()
         platform.wait(timeout=10)
         banks.stop()
+        public_security.stop()
     healthy = print_flow_summaries(hub_engine(), list(DEMO_FLOWS))
     print_bank_summary(bank_summary(case_engine, hub_engine()))
+    print_locate_summary(locate_summary(LOCATE_FLOW, hub_engine(), case_engine))
     case_engine.dispose()
     return healthy and not failed
 
@@ -141,3 +151,18 @@ def print_bank_summary(summary: dict) -> None:
             f"  credits unmatched      {figures.get('credits_unmatched', 0):>8}  "
             f"{figures['unmatched_past_deadline']} past the {figures['claim_deadline_days']}-day claim deadline"
         )
+
+
+def print_locate_summary(summary: dict) -> None:
+    """Public security's part of the demo summary: requests submitted, answers collected, what officers see."""
+    submitted, collected = summary["submitted"], summary["collected"]
+    click.secho(f"\n{summary['flow']} → public_security (SOAP)", bold=True)
+    if submitted.get("extracted", 0) == 0:
+        click.echo("  nothing new to submit since the last run")
+    click.echo(f"  requests submitted     {submitted['delivered']:>8}  (quarantined {submitted['quarantined']})")
+    click.echo(f"  answers collected      {collected['extracted']:>8}  loaded {collected['loaded']}, "
+               f"quarantined {collected['quarantined']}")  # fmt: skip
+    requests = ", ".join(f"{status.lower()} {n}" for status, n in sorted(summary["requests"].items()))
+    tickets = ", ".join(f"{status.lower()} {n}" for status, n in sorted(summary["tickets"].items()))
+    click.echo(f"  requests by status     {requests}")
+    click.echo(f"  tickets by status      {tickets}")

@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from hub import ledger
-from hub.db.models import QuarantinedRecord
+from hub.db.models import LedgerEntry, QuarantinedRecord
 from hub.errors import HubError
-from hub.flows import OUTBOUND_FLOWS
 from hub.ledger import utcnow
 
 _table = QuarantinedRecord.__table__
@@ -121,7 +120,7 @@ def resolve(engine: Engine, quarantine_id: int, *, action: str, note: str) -> di
             batch_id=row["batch_id"],
             flow=row["flow"],
             partner=row["partner"],
-            direction="OUT" if row["flow"] in OUTBOUND_FLOWS else "IN",
+            direction=_direction_held(connection, row),
             outcome=status.lower(),
             record_key=row["record_key"],
             record_version=row["record_version"],
@@ -129,6 +128,20 @@ def resolve(engine: Engine, quarantine_id: int, *, action: str, note: str) -> di
         )
         ledger.append(connection, [trace])
     return {**dict(row), "status": status}
+
+
+def _direction_held(connection: Connection, row) -> str:
+    """The direction the record was travelling when it was quarantined, as the ledger recorded it."""
+    entries = LedgerEntry.__table__
+    direction = connection.execute(
+        select(entries.c.direction)
+        .where(
+            entries.c.flow == row["flow"], entries.c.record_key == row["record_key"], entries.c.outcome == "quarantined"
+        )
+        .order_by(entries.c.seq.desc())
+        .limit(1)
+    ).scalar()
+    return direction or "OUT"
 
 
 def released_keys(connection: Connection, flow: str, partner: str) -> dict[str, int]:

@@ -73,19 +73,22 @@ def load_feedback(flow_name: str) -> dict:
 
 
 def record_task_failure(context) -> None:
-    """Airflow on_failure_callback: the failure becomes a ledger entry, whatever the task was doing."""
+    """Airflow on_failure_callback: the failure becomes a ledger entry, whatever the task was doing.
+
+    Every hub task runs in its partner's pool, so the pool names the partner.
+    """
     task_instance = context.get("ti") or context.get("task_instance")
     dag_id = getattr(task_instance, "dag_id", "?")
     task_id = getattr(task_instance, "task_id", "?")
     run_id = getattr(task_instance, "run_id", "?")
+    task = context.get("task") or getattr(task_instance, "task", None)
+    partner = getattr(task, "pool", None) or getattr(task_instance, "pool", None) or "?"
     error = context.get("exception")
-    partner = outbound_flow(dag_id).partner if dag_id in FEEDBACK_OF else "?"
     reason = f"task {task_id} of run {run_id} failed: {type(error).__name__ if error else 'unknown'}: {error}"
     try:
         with hub_engine().begin() as connection:
             ledger.append(
-                connection,
-                [ledger.batch_trace(str(run_id)[:36], dag_id, partner, "OUT", "task_failed", reason)],
+                connection, [ledger.batch_trace(str(run_id)[:36], dag_id, partner, "OUT", "task_failed", reason)]
             )
     except Exception:  # the callback must never hide the original failure
         log.exception("could not record the failure of %s.%s in the ledger", dag_id, task_id)

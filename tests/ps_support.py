@@ -1,6 +1,7 @@
 """Fixtures of the public-security tests: a test PKI, the sandbox SOAP service over HTTPS, a seeded world.
 
-Import the fixtures you use into the test module (``from tests.ps_support import ...``)."""
+Import the ``*_fixture`` functions into a test module to use the fixtures
+(pytest finds them by their ``name``)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from sandbox.public_security.tls import TestPki, make_test_pki
 from tests.conftest import connection_env
 
 
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory) -> TestPki:
+@pytest.fixture(scope="session", name="pki")
+def pki_fixture(tmp_path_factory) -> TestPki:
     return make_test_pki(tmp_path_factory.mktemp("pki"))
 
 
-@pytest.fixture
-def ps_https(pki) -> Iterator[RunningService]:
+@pytest.fixture(name="ps_https")
+def ps_https_fixture(pki) -> Iterator[RunningService]:
     """The sandbox service over HTTPS with a certificate from the test CA."""
     running = start(PublicSecurityService(seed=7), certfile=pki.server.cert, keyfile=pki.server.key)
     yield running
@@ -50,10 +51,11 @@ class PsWorld:
     hub: Engine
     service: RunningService
     requests: int
+    ca: object
 
 
-@pytest.fixture
-def ps_world(make_database, monkeypatch, tmp_path, ps_https, pki) -> Iterator[PsWorld]:
+@pytest.fixture(name="ps_world")
+def ps_world_fixture(make_database, monkeypatch, tmp_path, ps_https, pki) -> Iterator[PsWorld]:
     """A seeded MariaDB case system with locate requests, a MariaDB hub DB, the HTTPS sandbox, connections."""
     from hub.db import hub_engine
     from sandbox.case_generator import GeneratorConfig, generate
@@ -68,6 +70,7 @@ def ps_world(make_database, monkeypatch, tmp_path, ps_https, pki) -> Iterator[Ps
     monkeypatch.setenv("HUB_PS_POLL_SECONDS", "0.2")
     monkeypatch.setenv(*connection_env("case_system", case_url))
     monkeypatch.setenv("AIRFLOW_CONN_PUBLIC_SECURITY", soap_connection(ps_https, pki.ca))
-    world = PsWorld(case_url, hub_url, case, hub_engine(hub_url), ps_https, count)
+    world = PsWorld(case_url, hub_url, case, hub_engine(hub_url), ps_https, count, pki.ca)
     yield world
     case.dispose()
+    world.hub.dispose()

@@ -47,10 +47,11 @@ def test_a_task_failure_is_written_to_the_ledger(hub_env):
 
     class FakeTaskInstance:
         dag_id, task_id, run_id = "dishonest_list_sync", "deliver", "manual__2026-11-27T00:00:00"
+        pool = "credit_platform"
 
     record_task_failure({"ti": FakeTaskInstance(), "exception": RuntimeError("platform down")})
     rows = list(ledger.entries(hub_engine(), flow="dishonest_list_sync"))
-    assert rows[-1]["outcome"] == "task_failed"
+    assert rows[-1]["outcome"] == "task_failed" and rows[-1]["partner"] == "credit_platform"
     assert "platform down" in rows[-1]["reason"] and "deliver" in rows[-1]["reason"]
     assert ledger.verify(hub_engine()).ok
 

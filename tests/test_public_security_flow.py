@@ -15,7 +15,8 @@ from hub import batches, ledger, quarantine
 from hub.casesystem import locate_events, locate_requests, locate_results
 from hub.db.models import LedgerEntry, PendingExchange, Watermark
 from hub.public_security import orchestration
-from tests.ps_support import pki, ps_https, ps_world  # noqa: F401  (fixtures)
+from hub.public_security.results import flow_summary, results_feed
+from tests.ps_support import pki_fixture, ps_https_fixture, ps_world_fixture  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.mariadb
 FLOW = "debtor_locate"
@@ -33,7 +34,10 @@ def _tickets(hub) -> list[dict]:
 
 
 def _outcomes(hub, outcome: str) -> list[dict]:
-    return [e for e in ledger.entries(hub, flow=FLOW) if e["outcome"] == outcome]
+    table = LedgerEntry.__table__
+    query = select(table).where(table.c.flow == FLOW, table.c.outcome == outcome).order_by(table.c.seq)
+    with hub.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def test_requests_go_out_in_one_ticket_and_answers_come_back_once(ps_world):
@@ -58,9 +62,9 @@ def test_requests_go_out_in_one_ticket_and_answers_come_back_once(ps_world):
         assert statuses[int(request_id)] == expected
     assert _count(ps_world.case, locate_results) == len(sent)
     assert _count(ps_world.case, locate_events) == collected["events_loaded"] > 0
-    assert {e["record_key"] for e in _outcomes(ps_world.hub, "loaded")} == set(
-        ps_world.case.connect().execute(select(locate_results.c.result_id)).scalars()
-    )
+    with ps_world.case.connect() as connection:
+        loaded = set(connection.execute(select(locate_results.c.result_id)).scalars())
+    assert {e["record_key"] for e in _outcomes(ps_world.hub, "loaded")} == loaded
     assert _outcomes(ps_world.hub, "ticket_complete")[0]["record_key"] == ticket["exchange_id"]
 
     # A rerun sends nothing and loads nothing twice.
@@ -70,6 +74,9 @@ def test_requests_go_out_in_one_ticket_and_answers_come_back_once(ps_world):
     assert _count(ps_world.case, locate_results) == len(sent)
     assert ledger.verify(ps_world.hub).ok
     assert batches.latest(ps_world.hub, FLOW, "IN")["status"] == "SUCCEEDED"
+    figures = flow_summary(FLOW, ps_world.hub, ps_world.case)
+    assert figures["tickets"] == {"COMPLETE": 1} and figures["ledger_ok"]
+    assert figures["requests"].get("ANSWERED", 0) + figures["requests"].get("NOT_FOUND", 0) == len(sent)
 
 
 def test_a_resubmitted_request_is_answered_not_duplicated(ps_world):
@@ -98,8 +105,9 @@ def test_a_result_for_a_request_never_sent_is_quarantined_not_loaded(ps_world):
     ps_world.service.service.inject("unknown_request")
     collected = orchestration.collect_results(FLOW, wait_seconds=10)
     assert collected["quarantined"] == 1
-    (held,) = quarantine.records(ps_world.hub, flow=FLOW)
-    assert "999999999" in held["reasons"][0] and "did not submit" in held["reasons"][0]
+    (held,) = quarantine.records(ps_world.hub, flow=results_feed(FLOW))
+    assert held["payload"]["requestId"] == "999999999"
+    assert "did not submit" in held["reasons"][0]
     assert _count(ps_world.case, locate_results, locate_results.c.request_id == 999999999) == 0
     assert any("did not submit" in (e["reason"] or "") for e in _outcomes(ps_world.hub, "quarantined"))
     assert ledger.verify(ps_world.hub).ok
@@ -108,7 +116,7 @@ def test_a_result_for_a_request_never_sent_is_quarantined_not_loaded(ps_world):
 def test_an_unanswered_ticket_becomes_overdue_and_a_late_answer_is_still_taken(ps_world, monkeypatch):
     monkeypatch.setenv("HUB_PS_DUE_HOURS", "0")
     service = ps_world.service.service
-    service.delay_fetches, service.delayed_share = 1000, 10  # nothing is answered for now
+    service.delay_fetches, service.delayed_share, service.not_found_share = 1000, 10, 0  # no answer for now
     submitted = orchestration.submit(FLOW)
     collected = orchestration.collect_results(FLOW, wait_seconds=0)
     assert collected["tickets_overdue"] == 1 and collected["loaded"] == 0

@@ -112,6 +112,11 @@ def collect(
     return summary
 
 
+def results_feed(flow_name: str) -> str:
+    """The name quarantined answers of ``flow_name`` are held under (``hub quarantine list --flow``)."""
+    return f"{flow_name}_results"
+
+
 def _count_open(hub: Engine, flow: str) -> int:
     with hub.connect() as connection:
         return connection.execute(
@@ -224,7 +229,9 @@ class _Loader:
         with self.hub.begin() as connection:
             ledger.append(connection, traces)
             quarantine.hold(
-                connection, flow=self.flow.name, partner=self.flow.partner, batch_id=self.batch_id,
+                # Under the results feed's own name: a release must never reach the submit run's
+                # released-request retry (whose keys are request ids, not the partner's result ids).
+                connection, flow=results_feed(self.flow.name), partner=self.flow.partner, batch_id=self.batch_id,
                 records=((key, None, record, {**reasons, **event_reasons}[key]) for key, record in held),
             )  # fmt: skip
             self.summary.read += len(raw_results)
@@ -313,3 +320,23 @@ def status_counts(case_system: Engine) -> dict[str, int]:
             select(locate_requests.c.status, func.count()).group_by(locate_requests.c.status)
         ).all()  # fmt: skip
     return {status: count for status, count in rows}
+
+
+def flow_summary(flow_name: str, hub: Engine, case_system: Engine) -> dict:
+    """The figures of a public-security flow for a summary table: the last submit and collect batches,
+    requests by status (what officers see) and tickets by status (pending_exchanges)."""
+    out, inbound = batches.latest(hub, flow_name, "OUT") or {}, batches.latest(hub, flow_name, IN) or {}
+    with hub.connect() as connection:
+        tickets = dict(
+            connection.execute(
+                select(_pending.c.status, func.count()).where(_pending.c.flow == flow_name).group_by(_pending.c.status)
+            ).all()
+        )
+    return {
+        "flow": flow_name,
+        "submitted": {k: out.get(k, 0) for k in ("extracted", "delivered", "duplicates", "quarantined", "rejected")},
+        "collected": {k: inbound.get(k, 0) for k in ("extracted", "loaded", "duplicates", "quarantined")},
+        "requests": status_counts(case_system),
+        "tickets": tickets,
+        "ledger_ok": ledger.verify(hub).ok,
+    }

@@ -33,7 +33,9 @@ _pending = PendingExchange.__table__
 
 def soap_settings(conn_id: str = CONN_ID) -> SoapSettings:
     """The partner's SOAP settings from its Airflow connection (see docs/public_security.md)."""
-    return settings_from_connection(get_connection(conn_id), partner=PARTNER, default_wsdl=CONTRACT_WSDL, binding=BINDING)
+    return settings_from_connection(
+        get_connection(conn_id), partner=PARTNER, default_wsdl=CONTRACT_WSDL, binding=BINDING
+    )
 
 
 def partner_client(conn_id: str = CONN_ID) -> SoapPartner:

@@ -181,7 +181,8 @@ class PublicSecurityService:
     def _submit(self, operation: etree._Element) -> etree._Element:
         batch_id = operation.findtext(f"{{{NS}}}batchId")
         received = [
-            {child.tag.split("}")[1]: child.text for child in request} for request in operation.iterfind(f"{{{NS}}}request")
+            {child.tag.split("}")[1]: child.text for child in request}
+            for request in operation.iterfind(f"{{{NS}}}request")
         ]
         duplicates: list[str] = []
         with self._lock:
@@ -217,7 +218,9 @@ class PublicSecurityService:
             if ticket is None:
                 raise _ClientError(f"unknown ticket {ticket_id}")
             ticket.fetches += 1
-            ready = [r for r in ticket.request_ids if self.outcome(r) != "DELAYED" or ticket.fetches > self.delay_fetches]
+            ready = [
+                r for r in ticket.request_ids if self.outcome(r) != "DELAYED" or ticket.fetches > self.delay_fetches
+            ]
             pending = len(ticket.request_ids) - len(ready)
         response = etree.Element(f"{{{NS}}}FetchLocateResultsResponse")
         etree.SubElement(response, f"{{{NS}}}ticketId").text = ticket_id
@@ -302,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format, *args) -> None:
         log.debug("sandbox public security: " + format, *args)
 
     def _serve(self, method: str) -> None:
@@ -319,10 +322,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve("POST")
 
 

@@ -1,0 +1,60 @@
+"""The debtor_locate DAG: built in the partner's pool with backoff and a ledger callback, and run end to
+end through Airflow (`airflow dags test`) over HTTPS against the sandbox public-security service."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from hub import airflow_env, batches, ledger
+from hub.casesystem import locate_requests, locate_results
+from hub.public_security.orchestration import record_task_failure
+from tests.conftest import PROJECT_ROOT
+from tests.ps_support import pki_fixture, ps_https_fixture, ps_world_fixture  # noqa: F401  (fixtures)
+
+DAG_ID = "debtor_locate"
+
+
+def test_the_dag_runs_submit_then_collect_in_the_public_security_pool():
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / f"{DAG_ID}.py")).dags[DAG_ID]
+    assert [t.task_id for t in dag.topological_sort()] == ["submit", "collect_results"]
+    for task in dag.tasks:
+        assert task.pool == "public_security" and task.retries >= 1 and task.retry_exponential_backoff
+        callbacks = (
+            task.on_failure_callback if isinstance(task.on_failure_callback, list) else [task.on_failure_callback]
+        )
+        assert record_task_failure in callbacks
+    assert dag.max_active_runs == 1
+
+
+@pytest.mark.airflow
+@pytest.mark.mariadb
+def test_debtor_locate_runs_end_to_end_through_airflow_over_https(ps_world, monkeypatch):
+    monkeypatch.setenv("HUB_PS_WAIT_SECONDS", "20")
+    env = airflow_env.prepare()
+    result = airflow_env.run_dag(DAG_ID, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = batches.latest(ps_world.hub, DAG_ID, "OUT")
+    assert out["status"] == "SUCCEEDED", out["error"]
+    assert out["extracted"] == out["delivered"] + out["quarantined"] + out["rejected"] and out["delivered"] > 0
+    inbound = batches.latest(ps_world.hub, DAG_ID, "IN")
+    assert inbound["status"] == "SUCCEEDED" and inbound["loaded"] >= out["delivered"]
+    with ps_world.case.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(locate_results)).scalar_one() == out["delivered"]
+        statuses = dict(
+            connection.execute(select(locate_requests.c.status, func.count()).group_by(locate_requests.c.status)).all()
+        )
+    assert statuses.get("ANSWERED", 0) + statuses.get("NOT_FOUND", 0) == out["delivered"]
+    assert "SUBMITTED" not in statuses
+
+    rerun = airflow_env.run_dag(DAG_ID, env=env)
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    again = batches.latest(ps_world.hub, DAG_ID, "OUT")
+    assert (again["extracted"], again["delivered"]) == (0, 0)
+    assert ledger.verify(ps_world.hub).ok
+    failures = [
+        e for e in ledger.entries(ps_world.hub, flow=DAG_ID, limit=100_000) if e["outcome"] in ("failed", "task_failed")
+    ]
+    assert failures == []
