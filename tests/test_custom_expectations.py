@@ -324,3 +324,19 @@ def test_rendered_sentence_names_the_column_and_the_row_condition():
     assert rendered.template.startswith("If $row_condition__0, then $column values must be valid resident ID")
     assert "$mostly_pct %" in rendered.template
     assert rendered.params["column"]["value"] == "id_no"
+
+
+def test_id_type_matches_normalises_text_and_fails_anything_else():
+    import numpy as np
+
+    from hub.quality.expectations.legal_rules import _normalised, id_type_matches
+
+    kinds = pd.Series(
+        [" person", "ORG", "org\t", None, np.nan, pd.NA, 1, "ORG", "PERSON", [1]], index=list("abcdefghij")
+    )
+    types = pd.Series(["ric", " Uscc ", "orgcode", "RIC", "RIC", "RIC", "RIC", 1.5, "RIC/", "RIC"], dtype=object)
+    assert id_type_matches(kinds, types).tolist() == [True, True, True] + [False] * 7
+    assert id_type_matches(kinds, types).index.tolist() == list("abcdefghij")
+    assert _normalised(kinds).tolist() == ["PERSON", "ORG", "ORG", None, None, None, None, "ORG", "PERSON", None]
+    assert id_type_matches(kinds, types, {"ORG/USCC": ["X"], "PERSON": ["RIC/"]}).tolist()[8] is True
+    assert id_type_matches(kinds.iloc[:0], types.iloc[:0]).tolist() == []

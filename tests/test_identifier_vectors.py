@@ -259,3 +259,55 @@ def test_reasons_dispatches_by_kind_and_rejects_unknown_kinds():
     assert vector.reasons("orgcode", ["D2143569-X", "D2143569-1"]).tolist() == [None, "checksum"]
     with pytest.raises(ValueError, match="unknown identifier kind"):
         vector.reasons("passport", ["E12345678"])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Case numbers: the code-point matrix against the scalar module and the regex reference
+
+_CASENO_YEARS = ["2019", "1989", str(TODAY.year + 1), "0000", "２０１９", "201", "20199"]
+_CASENO_COURTS = [*courts.COURTS, "最高法", "最", "最高", "宁0", "宁010", "宁01041", "宁010401", "京0105", "宁99", ""]
+_CASENO_TYPES = [*caseno.ENFORCEMENT_TYPES, "民初", "", "执执", "执号", "高法执", "号"]
+_CASENO_SEQUENCES = ["0", "00", "007", "1", "123", "0" * 30, "9" * 40, "", "1" * 70, "１２"]
+_CASENO_POOL = [*"0123456789０１２（）()号执恢宁最高法民初京 \t\u3000xé", "最高法", "宁01", "执恢", "\n", "\x00"]
+
+
+def _caseno_shape(rng: random.Random, pool: list[str]) -> str:
+    """Case numbers built from right and wrong parts (the regex's backtracking cases: 最高法 followed by a
+    digit, odd numbers of court digits, empty parts, long sequences), then edited at random."""
+    opening, closing = rng.choice([("（", "）"), ("(", ")"), ("(", "）"), ("", ""), ("（", "")])
+    value = (
+        f"{opening}{rng.choice(_CASENO_YEARS)}{closing}{rng.choice(_CASENO_COURTS)}{rng.choice(_CASENO_TYPES)}"
+        f"{rng.choice(_CASENO_SEQUENCES)}{rng.choice(['号', '号号', '', '号 ', 'x'])}"
+    )
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        i = rng.randrange(len(value) + 1)
+        value = value[:i] + rng.choice(pool) + value[i + rng.randrange(2) :]
+    return value
+
+
+def test_caseno_reasons_agree_with_scalar_validation_on_generated_valid_corrupted_and_tricky_values():
+    rng = random.Random(2024)
+    values = [_caseno(rng) for _ in range(COUNT)]
+    values += [_corrupt(_caseno(rng), rng) for _ in range(COUNT)]
+    values += [_caseno_shape(rng, _CASENO_POOL) for _ in range(COUNT)]
+    values += [_full_width(v) if i % 2 else v.lower() for i, v in enumerate(values[:500])]
+    got = vector.caseno_reasons(pd.Series(values, dtype=object), today=TODAY).tolist()
+    expected = [_scalar_reason("caseno", value) for value in values]
+    assert [(v, want, have) for v, want, have in zip(values, expected, got, strict=True) if want != have] == []
+    assert got.count(None) >= COUNT
+    assert {"character", "date", "future_date", "court", "type"} <= set(got)
+
+
+def test_caseno_reasons_are_those_of_the_regex_reference_whatever_the_input():
+    """Including what the matrix hands to the regex: non-ASCII decimal digits (which the reference, unlike the
+    scalar module, does not read as numbers), characters outside the BMP, values longer than MAX_WIDTH."""
+    rng = random.Random(99)
+    pool = [*_CASENO_POOL, "٢", "١", "𝟎", "😀", "\ud800", "宁" * 70]
+    values: list[object] = [_caseno_shape(rng, pool) for _ in range(4000)]
+    values += [*ODD_INPUTS, pd.NaT, b"(2019)", 2019, "（2019）宁0104执" + "1" * 70 + "号", "（2019）宁0104执١号"]
+    series = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))
+    got = vector.caseno_reasons(series, today=TODAY)
+    expected = vector._caseno_reasons_by_regex(series, TODAY)
+    assert got.index.equals(series.index)
+    assert [(v, want, have) for v, want, have in zip(values, expected, got, strict=True) if want != have] == []
+    assert got.iloc[-2:].tolist() == [None, "character"]

@@ -14,7 +14,8 @@ How it is fast: the strings are joined and encoded once into a flat array of cod
 fixed-width ``(n, width)`` matrix (zeros pad short values), normalised there (full-width to ASCII, lower to
 upper case, whitespace squeezed out), and the check characters are computed as a matrix product of
 character values with the weights, modulo 11 or 31. No Python code runs per element for the checksum
-kinds (ric, uscc, orgcode, bankcard); case numbers and plates use pandas' string methods.
+kinds (ric, uscc, orgcode, bankcard), nor for case numbers (matched position by position on the matrix);
+plates use pandas' string methods.
 
 >>> import pandas as pd
 >>> ric_reasons(pd.Series(["11010519491231002X", "11010519491231002Y", None, "1101051949123100"])).tolist()
@@ -329,7 +330,7 @@ def bankcard_reasons(values: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Text-pattern kinds (no checksum): plates and case numbers, with pandas string methods
+# Text-pattern kinds (no checksum): plates with pandas string methods, case numbers on the code-point matrix
 
 
 def _compact_texts(s: pd.Series, delete: str = "") -> pd.Series:
@@ -370,10 +371,141 @@ def plate_reasons(values: pd.Series) -> pd.Series:
 _COURT_CODES = list(courts.COURTS)
 _CASE_TYPES = list(caseno.ENFORCEMENT_TYPES)
 
+_OPEN, _CLOSE, _HAO = ord("("), ord(")"), ord("号")  # squeezed: full-width parentheses are ASCII here
+_SUPREME = [ord(c) for c in caseno.SUPREME_COURT_CODE]
+_HAN_FIRST, _HAN_LAST = 0x4E00, 0x9FFF  # the [\u4e00-\u9fff] of caseno.PATTERN
+
+
+def _court_key(province: np.ndarray, digit_count: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """Province character, number of court digits (0, 2 or 4) and their value as one int64."""
+    return province.astype(np.int64) * 100_000 + (digit_count // 2) * 10_000 + number
+
+
+def _known_court_keys() -> np.ndarray:
+    keys = []
+    for code in courts.COURTS:
+        digits = code[1:]
+        if (
+            code != caseno.SUPREME_COURT_CODE
+            and len(digits) in (0, 2, 4)
+            and digits.isascii()
+            and (digits.isdigit() or not digits)
+        ):
+            keys.append(ord(code[0]) * 100_000 + len(digits) // 2 * 10_000 + int(digits or 0))
+    return np.array(keys, dtype=np.int64)
+
+
+_COURT_KEYS = _known_court_keys()
+
+
+@functools.cache
+def _other_decimals() -> np.ndarray:
+    """Code points of the Basic Multilingual Plane that ``re``'s ``\\d`` matches besides ASCII 0-9."""
+    return np.array([c >= 0x80 and chr(c).isdecimal() for c in range(0x10000)], dtype=bool)
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """(n, w) bool → (w, n) uint8, column by column: how many consecutive True cells of the row start at
+    each cell (w < 256)."""
+    columns = np.ascontiguousarray(mask.T)
+    runs = np.zeros(columns.shape, dtype=np.uint8)
+    run = np.zeros(columns.shape[1], dtype=np.uint8)
+    for j in range(columns.shape[0] - 1, -1, -1):
+        run += 1
+        run *= columns[j]
+        runs[j] = run
+    return runs
+
 
 def caseno_reasons(values: pd.Series, *, today: datetime.date | None = None) -> pd.Series:
-    """Reason per case number, None when valid (as :func:`hub.identifiers.caseno.validate`)."""
+    """Reason per case number, None when valid (as :func:`hub.identifiers.caseno.validate`).
+
+    Works on the code-point matrix: ``caseno.PATTERN`` is matched position by position from run lengths
+    of Han characters and digits. Values the matrix cannot decide exactly (longer than :data:`MAX_WIDTH`,
+    characters outside the Basic Multilingual Plane, non-ASCII decimal digits) go through
+    :func:`_caseno_reasons_by_regex`, which gives the same answers as the matrix for everything else.
+    """
     s = _series(values)
+    n = len(s)
+    out = _Reasons(n)
+    if n == 0:
+        return out.series(s.index)
+    matrix, lengths = _codepoints(s)
+    m = _fixed(matrix, max(matrix.shape[1], 10) + 1)  # at least one zero column past every value
+    width = m.shape[1]
+    slow = lengths > MAX_WIDTH
+    if m.max() > 0xFFFF:
+        slow |= (m > 0xFFFF).any(axis=1)
+        m = np.where(m > 0xFFFF, 0, m)  # those rows are decided by the regex
+    slow |= _other_decimals()[m].any(axis=1)
+
+    han = (m >= _HAN_FIRST) & (m <= _HAN_LAST)
+    is_digit = (m - np.uint32(0x30)) < 10  # wraps around below "0"
+    han_run = _run_lengths(han).reshape(-1)
+    digit_run = _run_lengths(is_digit).reshape(-1)
+    zero_run = _run_lengths(m == 0x30).reshape(-1)
+    flat = m.reshape(-1)
+    rows = np.arange(n)
+    row_starts = rows * width
+
+    def char_at(column: np.ndarray) -> np.ndarray:
+        return flat[row_starts + np.minimum(column, width - 1)]
+
+    def run_at(runs: np.ndarray, column: np.ndarray) -> np.ndarray:
+        return runs[np.minimum(column, width - 1) * n + rows].astype(np.int64)
+
+    # （year）
+    shape = (lengths >= 10) & (m[:, 0] == _OPEN) & is_digit[:, 1:5].all(axis=1) & (m[:, 5] == _CLOSE)
+    # court: 最高法 when a Han character follows it (else the regex backtracks to province 最), or a province
+    # character and 0, 2 or 4 digits (a digit right after the court leaves no type code: no match)
+    supreme = han[:, 6 + len(_SUPREME)].copy()
+    for i, code_point in enumerate(_SUPREME):
+        supreme &= m[:, 6 + i] == code_point
+    court_digits = np.where(supreme, 0, digit_run[7 * n : 8 * n].astype(np.int64))
+    shape &= han[:, 6] & (supreme | ((court_digits % 2 == 0) & (court_digits <= 4)))
+    type_start = np.where(supreme, 6 + len(_SUPREME), 7 + court_digits)
+    # type code: the Han characters up to the sequence; sequence: digits, then 号 at the end
+    type_length = run_at(han_run, type_start)
+    sequence_start = type_start + type_length
+    sequence_length = run_at(digit_run, sequence_start)
+    sequence_end = sequence_start + sequence_length
+    shape &= (type_length >= 1) & (sequence_length >= 1)
+    shape &= (char_at(sequence_end) == _HAO) & (lengths == sequence_end + 1)
+    sequence_positive = run_at(zero_run, sequence_start) < sequence_length  # not all zeros
+
+    digits = np.where(is_digit[:, 1:11], m[:, 1:11] - np.uint32(0x30), 0).astype(np.int64)
+    year = _number(digits[:, 0:4])
+    court_number = np.where(court_digits == 4, _number(digits[:, 6:10]), _number(digits[:, 6:8]))
+    court_number = np.where(court_digits == 0, 0, court_number)
+    known_court = np.where(
+        supreme,
+        caseno.SUPREME_COURT_CODE in courts.COURTS,
+        np.isin(_court_key(m[:, 6], court_digits, court_number), _COURT_KEYS),
+    )
+    longest = max(map(len, caseno.ENFORCEMENT_TYPES))
+    type_chars = [char_at(type_start + i) for i in range(longest)]
+    enforcement = np.zeros(n, dtype=bool)
+    for type_code in caseno.ENFORCEMENT_TYPES:
+        same = type_length == len(type_code)
+        for i, char in enumerate(type_code):
+            same &= type_chars[i] == ord(char)
+        enforcement |= same
+
+    out.add(lengths == 0, "empty")
+    out.add(~shape, "character")
+    out.add(~sequence_positive, "character")
+    out.add(year < caseno.EARLIEST_YEAR, "date")
+    out.add(year > _today(today).year, "future_date")
+    out.add(~known_court, "court")
+    out.add(~enforcement, "type")
+    if slow.any():
+        out.codes[slow] = _caseno_reasons_by_regex(s[slow], today).to_numpy()
+    return out.series(s.index)
+
+
+def _caseno_reasons_by_regex(s: pd.Series, today: datetime.date | None) -> pd.Series:
+    """:func:`caseno_reasons` with pandas string methods and ``caseno.PATTERN`` (one Python call per value
+    and method): the reference for the matrix version, and what decides the values it cannot."""
     t = _compact_texts(s).str.replace("(", "（", regex=False).str.replace(")", "）", regex=False)
     parts = t.str.extract(f"^(?:{caseno.PATTERN.pattern})$")
     out = _Reasons(len(s))

@@ -77,8 +77,16 @@ def id_type_matches(kinds: pd.Series, id_types: pd.Series, allowed: dict[str, An
     """
     table = allowed or PARTY_ID_TYPES
     pairs = {f"{_norm(kind)}/{_norm(id_type)}" for kind, types in table.items() for id_type in types}
-    key = _normalised(kinds) + "/" + _normalised(id_types).to_numpy()
-    return pd.Series(key.isin(pairs).to_numpy(dtype=bool), index=kinds.index)
+    kind_codes, kind_texts = _normalised_codes(kinds)
+    type_codes, type_texts = _normalised_codes(id_types)
+    # one look-up per distinct (kind, type) pair; a pair with a value that is not text never matches
+    pair_codes, distinct = pd.factorize(kind_codes * len(type_texts) + type_codes)
+    kinds_of, types_of = kind_texts[distinct // len(type_texts)], type_texts[distinct % len(type_texts)]
+    distinct_ok = np.array(
+        [k is not None and t is not None and f"{k}/{t}" in pairs for k, t in zip(kinds_of, types_of, strict=True)],
+        dtype=bool,
+    )
+    return pd.Series(distinct_ok[pair_codes], index=kinds.index)
 
 
 def _norm(value: object) -> str:
@@ -86,8 +94,22 @@ def _norm(value: object) -> str:
 
 
 def _normalised(values: pd.Series) -> pd.Series:
-    text = pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
-    return text.where(text.map(lambda v: isinstance(v, str)), None).str.strip().str.upper()
+    """Text values stripped and upper-cased, None for anything else (missing values, numbers), as object."""
+    codes, texts = _normalised_codes(values)
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
+def _normalised_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, texts)`` with ``texts[codes]`` the values stripped and upper-cased, None where a value is not
+    text. Each distinct value is normalised once: the columns hold a handful of distinct values."""
+    raw = values.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(raw)  # missing values get -1
+    except TypeError:  # unhashable objects: every value on its own
+        codes, uniques = np.arange(len(raw)), raw
+    texts = np.empty(len(uniques) + 1, dtype=object)  # the last one (None) for the missing values
+    texts[:-1] = [value.strip().upper() if isinstance(value, str) else None for value in uniques]
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64), texts
 
 
 def _dates(values: object, index: pd.Index) -> pd.Series:
