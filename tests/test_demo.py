@@ -29,7 +29,7 @@ def test_the_demo_runs_every_flow_then_a_second_run_delivers_nothing_new(tmp_pat
     for line in ("dishonest_list_sync → credit_platform", "bank_inquiry_control", "debtor_locate → public_security"):
         assert line in first.stdout
     assert "extracted = delivered + quarantined + rejected: holds" in first.stdout
-    assert "chain intact" in first.stdout and "FAILED" not in first.stdout
+    assert "chain intact" in first.stdout and "FAILED (exit" not in first.stdout
 
     second = run_demo(tmp_path)
     assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-4000:]
