@@ -225,22 +225,46 @@ def insert_rows(connection: Connection, table: Table, columns: Mapping[str, Sequ
     """
     names = list(columns)
     values = [columns[name] for name in names]
-    count = len(values[0]) if values else 0
-    if not count:
+    if not values or not len(values[0]) or try_load(connection, table.name, columns):
         return
-    if available(connection):
-        try:
-            with connection.begin_nested():
-                load(connection, table.name, names, tsv(values), count)
-            return
-        except FastPathRefused as why:
-            log.debug("bulk load of %s not used: %s", table.name, why)
-        except sa_exc.DBAPIError as error:
-            if not is_refusal(error):
-                raise
-            refuse(connection, error)
     rows = [dict(zip(names, row, strict=True)) for row in zip(*(_python(v) for v in values), strict=True)]
     connection.execute(insert(table), rows)
+
+
+def try_load(connection: Connection, table: str, columns: Mapping[str, Sequence]) -> bool:
+    """LOAD the rows ``{column: values}`` into ``table`` in a savepoint; True if every row went in as an
+    INSERT would have put it, False (savepoint rolled back, nothing changed) if the bulk path is not
+    available or the server refused, skipped (a duplicate key) or altered any row. Link faults raise."""
+    names = list(columns)
+    values = [columns[name] for name in names]
+    count = len(values[0]) if values else 0
+    if not count or not available(connection):
+        return False
+    try:
+        with connection.begin_nested():
+            load(connection, table, names, tsv(values), count)
+        return True
+    except FastPathRefused as why:
+        log.debug("bulk load of %s not used: %s", table, why)
+    except sa_exc.DBAPIError as error:
+        if is_refusal(error):
+            refuse(connection, error)
+        elif not _is_data_error(error):
+            raise
+    return False
+
+
+def _is_data_error(error: sa_exc.DBAPIError) -> bool:
+    """The server refused the data (duplicate key, constraint, type, length), not the link."""
+    if isinstance(error, sa_exc.IntegrityError | sa_exc.DataError):
+        return True
+    original = getattr(error, "orig", None)
+    code = original.args[0] if original is not None and original.args else None
+    return isinstance(code, int) and code in _DATA_ERRORS
+
+
+#: MySQL/MariaDB codes for refused data (as connectors.db's row rejections).
+_DATA_ERRORS = {1048, 1062, 1264, 1292, 1366, 1406, 1452, 3819, 4025}
 
 
 def _python(values: Sequence) -> list:

@@ -178,14 +178,19 @@ class DatabaseLink:
     def deliver_frame(self, target: TargetSpec, frame: pd.DataFrame) -> ChunkDelivery:
         """:meth:`deliver` for a mapped chunk held as a DataFrame (what the pipeline has), same results.
 
-        On MySQL/MariaDB with ``local_infile`` (see :mod:`connectors.bulk`) the fresh rows are loaded with
-        ``LOAD DATA LOCAL INFILE``, in a savepoint: straight into the table when none of their keys is there
-        yet (the version check above locked them, so the upsert could only insert), else into a temporary
-        staging table applied with one ``INSERT … SELECT … ON DUPLICATE KEY UPDATE`` with the same version
-        rule. If the database refuses
-        anything there, the savepoint is rolled back and the same rows go the ordinary way (multi-row
-        INSERT, then one savepoint per row to isolate the refused ones), so rejections and their messages
-        are exactly those of :meth:`deliver_versioned`. Elsewhere it is :meth:`deliver`.
+        On MySQL/MariaDB with ``local_infile`` (see :mod:`connectors.bulk`), in savepoints:
+
+        1. the chunk is loaded straight into the table with ``LOAD DATA LOCAL INFILE``. When no key is at
+           the partner yet (a first delivery) the upsert could only insert, and this is all;
+        2. otherwise (a key is there: a duplicate, so the load refused and wrote nothing) the versions are
+           read and locked as in :meth:`deliver_versioned`; rows the partner has at the same or a newer
+           version are already present, and the fresh ones are loaded into a temporary staging table and
+           applied with one ``INSERT … SELECT … ON DUPLICATE KEY UPDATE`` carrying the same version rule;
+        3. if the database refuses anything there, the fresh rows go the ordinary way (multi-row INSERT,
+           then one savepoint per row to isolate the refused ones), so rejections and their messages are
+           exactly those of :meth:`deliver_versioned`.
+
+        Elsewhere it is :meth:`deliver`.
         """
         from hub.mapping import to_python_rows
 
@@ -199,6 +204,14 @@ class DatabaseLink:
         keys = frame[key].astype(str)
         try:
             with self.engine.begin() as connection:
+                # Usually no key is at the partner yet: then the upsert only inserts, and one LOAD does it.
+                # A key already there is a duplicate, which makes the load refuse (nothing written): then
+                # the versions are read (and locked) and compared as below.
+                loading = bulk.available(connection)
+                everything = {c: keys if c == key else frame[c] for c in frame.columns}
+                if loading and bulk.try_load(connection, table.name, everything):
+                    result.applied = keys.tolist()
+                    return result
                 present = self._versions_present(connection, table, key, version, keys.tolist())
                 have = keys.map(present) if present else pd.Series(float("nan"), index=keys.index)
                 stale = (have.notna() & (have >= frame[version])).to_numpy(dtype=bool)
@@ -208,15 +221,14 @@ class DatabaseLink:
                     return result
                 reset = target.reset_on_update or {}
                 try:
-                    if not bulk.available(connection):
+                    if not loading or not bulk.available(connection):
                         raise bulk.FastPathRefused("LOAD DATA LOCAL INFILE is not enabled on this link")
+                    if not have.notna().to_numpy(dtype=bool)[~stale].any():
+                        # All fresh rows are new, so the load above failed over the data itself.
+                        raise bulk.FastPathRefused("the server refused the load of new rows")
                     data = bulk.tsv([fresh[column] for column in fresh.columns])  # made while loading
-                    columns = list(fresh.columns)
                     with connection.begin_nested():
-                        if have.notna().to_numpy(dtype=bool)[~stale].any():  # some replace an older version
-                            self._upsert_staged(connection, table, key, version, reset, columns, data, fresh)
-                        else:  # none is at the partner yet (locked above): the upsert would only insert
-                            bulk.load(connection, table.name, columns, data, len(fresh))
+                        self._upsert_staged(connection, table, key, version, reset, list(fresh.columns), data, fresh)
                     result.applied = fresh[key].tolist()
                     return result
                 except bulk.FastPathRefused as why:

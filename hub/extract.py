@@ -71,8 +71,9 @@ def read_frame(connection: Connection, query: Select) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     raw = connection.connection.driver_connection
     decoders = raw.decoders
-    raw.decoders = {**decoders, FIELD_TYPE.DATE: _cached_convert_date}
     fast = fastrows.supported(raw)
+    if not fast:
+        raw.decoders = {**decoders, FIELD_TYPE.DATE: _cached_convert_date}
     try:
         with fastrows.reading(raw):
             result = connection.execute(query)
@@ -110,7 +111,7 @@ def _share_repeated_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-_cached_convert_date = functools.lru_cache(maxsize=65536)(pymysql_converters.convert_date)
+_cached_convert_date = functools.lru_cache(maxsize=4096)(pymysql_converters.convert_date)
 
 
 def prefetched(source: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

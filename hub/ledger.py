@@ -41,7 +41,7 @@ def payload_hash(payload: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def payload_hashes(frame: pd.DataFrame) -> list[str]:
+def payload_hashes(frame: pd.DataFrame, block_rows: int = 1000) -> list[str]:
     """:func:`payload_hash` of every row of ``frame`` as :func:`hub.mapping.to_python_rows` gives it.
 
     Same hashes, computed by column: each value's JSON text is made once per column (numbers by numpy,
@@ -51,13 +51,14 @@ def payload_hashes(frame: pd.DataFrame) -> list[str]:
     if frame.empty:
         return []
     names = sorted(frame.columns)
-    parts = []
-    for position, name in enumerate(names):
-        prefix = ("{" if position == 0 else ",") + _json_text(str(name)) + ":"
-        parts.append(prefix + _json_fragments(frame[name]))
-    parts[-1] = parts[-1] + "}"
+    template = "{" + ",".join(_json_text(str(name)).replace("%", "%%") + ":%s" for name in names) + "}"
     sha256 = hashlib.sha256
-    return [sha256(text.encode()).hexdigest() for text in map("".join, zip(*parts, strict=True))]
+    hashes: list[str] = []
+    for start in range(0, len(frame), block_rows):  # by blocks: one block's JSON texts alive at a time
+        block = frame.iloc[start : start + block_rows]
+        parts = [_json_fragments(block[name]) for name in names]
+        hashes += [sha256((template % row).encode()).hexdigest() for row in zip(*parts, strict=True)]
+    return hashes
 
 
 _json_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) does to a str
