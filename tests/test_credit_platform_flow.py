@@ -283,3 +283,33 @@ def test_the_hub_db_can_live_on_postgresql(credit_world, make_pg_database):
     assert first.balanced and first.delivered > 0 and again.extracted == 0
     assert ledger.verify(hub).ok
     hub.dispose()
+
+
+def test_the_bulk_load_path_keeps_versions_rejections_and_balance(credit_world):
+    """With local_infile on (as in production), first deliveries go by LOAD DATA and updates through a
+    staging table; the outcomes must be those of the row path."""
+    from connectors.db import DatabaseLink
+
+    bulk = DatabaseLink(credit_world.frontdb_url.replace("charset=utf8mb4", "charset=utf8mb4&local_infile=1"))
+    with credit_world.source.engine.begin() as connection:
+        entry_id = connection.execute(text("SELECT MIN(id) FROM dishonest_entries WHERE state = 'PUBLISHED'")).scalar()
+        connection.execute(
+            text(
+                "UPDATE cases SET obligation = :long WHERE id = (SELECT case_id FROM dishonest_entries WHERE id = :e)"
+            ),
+            {"long": "支付" * 600, "e": entry_id},
+        )
+    first = run_outbound(DISHONEST_LIST, source=credit_world.source, partner=bulk, hub=credit_world.hub)
+    assert first.balanced and first.rejected >= 1 and first.delivered > 0
+    assert credit_world.count("frontdb", "SELECT COUNT(*) FROM T_SXBZXR") == first.delivered
+    evolve(credit_world.source.engine, seed=17, fraction=0.3)
+    second = run_outbound(DISHONEST_LIST, source=credit_world.source, partner=bulk, hub=credit_world.hub)
+    assert second.balanced and second.delivered > 0
+    with credit_world.frontdb.engine.connect() as connection:
+        versions = dict(connection.execute(text("SELECT JLID, BBH FROM T_SXBZXR")).all())
+    with credit_world.source.engine.connect() as connection:
+        source_versions = dict(connection.execute(select(dishonest_entries.c.id, dishonest_entries.c.version)).all())
+    held = quarantined_keys(credit_world, DISHONEST_LIST.name)
+    assert all(version == source_versions[int(key)] or key in held for key, version in versions.items())
+    assert ledger.verify(credit_world.hub).ok
+    bulk.dispose()

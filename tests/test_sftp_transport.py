@@ -146,7 +146,8 @@ def test_link_cut_mid_upload_leaves_no_visible_file_and_a_retry_completes_once(s
 
 
 def test_link_cut_mid_download_keeps_nothing_and_a_retry_completes(sshd, sftp_dir, tmp_path):
-    data = _payload(4_000_000)
+    # Far more than the client's bounded prefetch, and cut early: the rest cannot already be in flight.
+    data = _payload(24_000_000)
     with SftpLink(sshd.settings()) as direct:
         direct.upload(_write(tmp_path / "src", data), sftp_dir, "RESP_9.dat")
     proxy = FaultProxy(sshd.host, sshd.port)
@@ -155,7 +156,7 @@ def test_link_cut_mid_download_keeps_nothing_and_a_retry_completes(sshd, sftp_di
         settings = sshd.settings(port=proxy.port, operation_timeout=5)
 
         def cut_once(received: int) -> None:
-            if received >= 1_000_000:
+            if received >= 256_000:
                 proxy.cut()
 
         with pytest.raises(TransferError, match=r"RESP_9\.dat"):
