@@ -266,26 +266,34 @@ def ingest_responses(bank: BankConfig, link: SftpLink, case_system: Engine, hub:
     return summary
 
 
-def _file_seen(hub: Engine, exchange_id: str) -> bool:
+def archive_if_loaded(
+    hub: Engine, link: SftpLink, bank, *, flow: str, marker: str, folder: str, name: str, what: str
+) -> bool:
+    """A file loaded before (a crash before archiving, or sent twice) is only archived, with a ledger entry.
+
+    Returns True when ``name`` was loaded before and has now been archived.
+    """
     with hub.connect() as connection:
-        return (
-            connection.execute(select(_pending.c.id).where(_pending.c.exchange_id == exchange_id)).first() is not None
-        )
+        seen = connection.execute(select(_pending.c.id).where(_pending.c.exchange_id == marker)).first()
+    if seen is None:
+        return False
+    with hub.begin() as connection:
+        ledger.append(
+            connection,
+            [Trace(str(uuid.uuid4()), flow, bank.code, IN, "duplicate", "FILE", name,
+                   reason=f"{what} {name} was loaded before: not loaded again, archived")],
+        )  # fmt: skip
+    link.archive(folder, name, bank.folder("archive_dir"))
+    return True
 
 
 def _ingest_file(bank, link: SftpLink, case_system: Engine, hub: Engine, name: str, work: Path, summary) -> None:
     folder = bank.folder("response_dir")
     marker = f"{bank.code}:in:{name}"
     batch_id = str(uuid.uuid4())
-    if _file_seen(hub, marker):
-        # Loaded before (e.g. a crash before archiving, or the bank sent the same file again): archive only.
-        with hub.begin() as connection:
-            ledger.append(
-                connection,
-                [Trace(batch_id, FLOW_NAME, bank.code, IN, "duplicate", "FILE", name,
-                       reason=f"response file {name} was loaded before: not loaded again, archived")],
-            )  # fmt: skip
-        link.archive(folder, name, bank.folder("archive_dir"))
+    if archive_if_loaded(
+        hub, link, bank, flow=FLOW_NAME, marker=marker, folder=folder, name=name, what="response file"
+    ):
         summary.files_duplicate += 1
         return
     batches.open_batch(hub, batch_id, FLOW_NAME, bank.code, IN, f"response file {name}")

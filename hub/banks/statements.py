@@ -25,7 +25,7 @@ from sqlalchemy import Engine, insert, select
 from connectors.sftp import SftpLink
 from hub import batches, ledger
 from hub.banks.config import STATEMENT_TYPE, BankConfig
-from hub.banks.exchange import IN, _pending, _reject
+from hub.banks.exchange import IN, _pending, _reject, archive_if_loaded
 from hub.banks.flows import STATEMENT_FLOW
 from hub.casesystem.banks import account_statement_lines as lines_table
 from hub.casesystem.banks import case_virtual_accounts
@@ -101,16 +101,9 @@ def _ingest_file(bank, link, case_system: Engine, hub: Engine, name: str, work: 
     folder = bank.folder("statement_dir")
     marker = f"{bank.code}:stmt:{name}"
     batch_id = str(uuid.uuid4())
-    with hub.connect() as connection:
-        seen = connection.execute(select(_pending.c.id).where(_pending.c.exchange_id == marker)).first()
-    if seen:
-        with hub.begin() as connection:
-            ledger.append(
-                connection,
-                [Trace(batch_id, STATEMENT_FLOW, bank.code, IN, "duplicate", "FILE", name,
-                       reason=f"statement {name} was loaded before: not loaded again, archived")],
-            )  # fmt: skip
-        link.archive(folder, name, bank.folder("archive_dir"))
+    if archive_if_loaded(
+        hub, link, bank, flow=STATEMENT_FLOW, marker=marker, folder=folder, name=name, what="statement"
+    ):
         summary.files_duplicate += 1
         return
     batches.open_batch(hub, batch_id, STATEMENT_FLOW, bank.code, IN, f"statement file {name}")
