@@ -271,6 +271,7 @@ def entries(
     flow: str | None = None,
     batch_id: str | None = None,
     record_key: str | None = None,
+    outcome: str | None = None,
     limit: int = 50,
 ) -> Iterator[dict]:
     """The newest ``limit`` entries matching the filters, oldest first."""
@@ -281,6 +282,8 @@ def entries(
         query = query.where(_entries.c.batch_id == batch_id)
     if record_key:
         query = query.where(_entries.c.record_key == record_key)
+    if outcome:
+        query = query.where(_entries.c.outcome == outcome)
     query = query.order_by(_entries.c.seq.desc()).limit(limit)
     with engine.connect() as connection:
         rows = [dict(r) for r in connection.execute(query).mappings()]

@@ -26,10 +26,13 @@ def verify() -> None:
 @click.option("--flow", help="Only this flow.")
 @click.option("--batch", "batch_id", help="Only this batch id.")
 @click.option("--record", "record_key", help="Only this record key (e.g. a dishonest-list entry id).")
+@click.option("--outcome", help="Only this outcome (e.g. alert_urgent, quarantined, policy_blocked).")
 @click.option("--limit", default=30, show_default=True, help="How many of the newest entries.")
-def show(flow: str | None, batch_id: str | None, record_key: str | None, limit: int) -> None:
+def show(flow: str | None, batch_id: str | None, record_key: str | None, outcome: str | None, limit: int) -> None:
     """Print the newest ledger entries, oldest first."""
-    rows = list(ledger.entries(hub_engine(), flow=flow, batch_id=batch_id, record_key=record_key, limit=limit))
+    rows = list(
+        ledger.entries(hub_engine(), flow=flow, batch_id=batch_id, record_key=record_key, outcome=outcome, limit=limit)
+    )
     if not rows:
         click.echo("no ledger entries match")
         return
