@@ -10,194 +10,45 @@
 
 from __future__ import annotations
 
-import base64
 import copy
-import fnmatch
 import hashlib
 import json
 import os
 import re
-import secrets
-import shutil
 import subprocess
-import sys
 from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKERFILE = ROOT / "Dockerfile"
-DOCKERIGNORE = ROOT / ".dockerignore"
-DEPLOY = ROOT / "deploy"
-SCHEMA_FILE = Path(__file__).parent / "data" / "compose-spec.json"
-#: sha256 of the vendored schema, as recorded in tests/data/compose-spec.SOURCE.md.
-SCHEMA_SHA256 = "d549057ebc2925f39f62799eab0db7b9e2c18b35b6c00595199116da3ed10e64"
-
-#: Airflow services and the Airflow sub-command each runs (None: the one-shot init script).
-AIRFLOW_SERVICES = {
-    "airflow-init": None,
-    "airflow-apiserver": ["airflow", "api-server"],
-    "airflow-scheduler": ["airflow", "scheduler"],
-    "airflow-dag-processor": ["airflow", "dag-processor"],
-    "airflow-triggerer": ["airflow", "triggerer"],
-    "airflow-worker": ["airflow", "celery", "worker"],
-}
-LONG_RUNNING = [name for name in AIRFLOW_SERVICES if name != "airflow-init"]
-DATABASES = ["postgres", "redis", "mariadb"]
-COMMON_ANCHOR_KEY = "x-airflow-common"
-
-#: Every variable that docker compose must refuse to start without: the secrets.
-REQUIRED_VARIABLES = {
-    "AIRFLOW_FERNET_KEY",
-    "AIRFLOW_JWT_SECRET",
-    "AIRFLOW_API_SECRET_KEY",
-    "POSTGRES_PASSWORD",
-    "MARIADB_ROOT_PASSWORD",
-    "CASE_SYSTEM_DB_PASSWORD",
-    "CREDIT_FRONTDB_DB_PASSWORD",
-}
-#: Airflow connections the hub's flows use (hub/flows.py) and the database each must reach.
-CONNECTIONS = {"case_system": "case_system", "credit_platform_frontdb": "credit_frontdb"}
-
-#: Options of the celery section, which the celery provider (requirements-prod.txt) defines; used when
-#: that provider is not installed here. Checked against apache-airflow-providers-celery 3.26.0.
-CELERY_PROVIDER_OPTIONS = {"broker_url", "result_backend", "worker_concurrency", "worker_autoscale"}
-
-SECRETISH_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|FERNET|(^|_)KEY$", re.IGNORECASE)
-REQUIRED_REF = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]*\}$")
-URL_USERINFO = re.compile(r"[a-z][a-z0-9+.-]*://(?P<user>[^:/@\s]*):(?P<password>[^@\s]*)@", re.IGNORECASE)
-JSON_PASSWORD = re.compile(r'"password"\s*:\s*"(?P<password>(?:[^"\\]|\\.)*)"')
-DOLLAR = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[^}]*)\}|(?P<named>[A-Za-z_][A-Za-z0-9_]*))")
-BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$", re.DOTALL)
-
-
-# --- helpers -----------------------------------------------------------------------------------------
-
-
-def interpolate(value: str, env: dict[str, str]) -> str:
-    """Compose's variable interpolation (the forms this file may use); raises KeyError like compose."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match["escaped"]:
-            return "$"
-        if match["named"]:
-            return env.get(match["named"], "")
-        parsed = BRACED.match(match["braced"])
-        if parsed is None:
-            raise ValueError(f"invalid interpolation ${{{match['braced']}}}")
-        name, op, arg = parsed["name"], parsed["op"], parsed["arg"]
-        current = env.get(name)
-        unset_or_empty = not current if op and op.startswith(":") else current is None
-        if op in (":?", "?") and unset_or_empty:
-            raise KeyError(f"{name}: {arg}")
-        if op in (":-", "-") and unset_or_empty:
-            return arg
-        if op in (":+", "+"):
-            return "" if unset_or_empty else arg
-        return current or ""
-
-    return DOLLAR.sub(replace, value)
-
-
-def walk_strings(node, path=()):
-    """Yield (path, string) for every string value in a loaded YAML document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk_strings(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk_strings(value, (*path, str(index)))
-    elif isinstance(node, str):
-        yield path, node
-
-
-def as_mapping(environment) -> dict[str, str]:
-    """A service's environment as a dict, whichever of the two Compose forms it is written in."""
-    if environment is None:
-        return {}
-    if isinstance(environment, dict):
-        return {key: "" if value is None else str(value) for key, value in environment.items()}
-    return dict(item.split("=", 1) if "=" in item else (item, "") for item in environment)
-
-
-def depends_on(service: dict) -> dict[str, dict]:
-    value = service.get("depends_on") or {}
-    if isinstance(value, list):
-        return {name: {"condition": "service_started"} for name in value}
-    return value
-
-
-def command_list(service: dict) -> list[str]:
-    command = service.get("command") or []
-    return command.split() if isinstance(command, str) else [str(part) for part in command]
-
-
-def fake_environment() -> dict[str, str]:
-    """Made-up values for the required variables, shaped like the real ones (never written anywhere)."""
-    env = {name: secrets.token_urlsafe(24) for name in REQUIRED_VARIABLES}
-    env["AIRFLOW_FERNET_KEY"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    return env
-
-
-def interpolated_environment(service: dict, env: dict[str, str]) -> dict[str, str]:
-    return {key: interpolate(value, env) for key, value in as_mapping(service.get("environment")).items()}
-
-
-def compose_command() -> list[str] | None:
-    """`docker compose` (v2 plugin) if it works here, else Debian's `docker-compose`, else None."""
-    if shutil.which("docker"):
-        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, check=False)
-        if probe.returncode == 0:
-            return ["docker", "compose"]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    return None
-
-
-def schema_errors(document) -> list[str]:
-    jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    return [
-        f"{error.json_path}: {error.message}"
-        for error in sorted(validator.iter_errors(document), key=lambda e: e.json_path)
-    ]
-
-
-def dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs of the Dockerfile, continuation lines joined, comments dropped."""
-    instructions: list[tuple[str, str]] = []
-    pending = ""
-    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        line = pending + line
-        pending = ""
-        keyword, _, arguments = line.partition(" ")
-        instructions.append((keyword.upper(), arguments.strip()))
-    return instructions
-
-
-def copy_sources() -> list[str]:
-    """Sources of the Dockerfile's COPY/ADD instructions that come from the build context."""
-    sources: list[str] = []
-    for keyword, arguments in dockerfile_instructions():
-        if keyword not in ("COPY", "ADD"):
-            continue
-        words = arguments.split()
-        if any(word.startswith("--from") for word in words):
-            continue
-        paths = [word for word in words if not word.startswith("--")]
-        sources.extend(paths[:-1])
-    return sources
-
+from tests.compose_support import (
+    AIRFLOW_SERVICES,
+    BRACED,
+    CELERY_PROVIDER_OPTIONS,
+    COMMON_ANCHOR_KEY,
+    COMPOSE_FILE,
+    DATABASES,
+    DEPLOY,
+    DOLLAR,
+    JSON_PASSWORD,
+    LONG_RUNNING,
+    REQUIRED_REF,
+    REQUIRED_VARIABLES,
+    ROOT,
+    SCHEMA_FILE,
+    SCHEMA_SHA256,
+    SECRETISH_NAME,
+    URL_USERINFO,
+    as_mapping,
+    command_list,
+    compose_command,
+    depends_on,
+    fake_environment,
+    interpolated_environment,
+    schema_errors,
+    walk_strings,
+)
 
 # --- fixtures ----------------------------------------------------------------------------------------
 
@@ -520,159 +371,3 @@ def test_volumes_are_declared_and_bind_mounts_exist(compose, services):
 
 
 # --- 3. the image, the init scripts and the connections ----------------------------------------------
-
-
-def test_dockerfile_copy_sources_exist():
-    instructions = dockerfile_instructions()
-    froms = [arguments for keyword, arguments in instructions if keyword == "FROM"]
-    assert froms and froms[0].startswith("python:3.11-slim"), froms
-    assert any(k == "ENV" and "AIRFLOW_HOME=/opt/airflow" in a for k, a in instructions)
-    runs = " ".join(arguments for keyword, arguments in instructions if keyword == "RUN")
-    assert "pip install -r /tmp/requirements/requirements.txt" in runs
-    assert "pip install -r /tmp/requirements/requirements-prod.txt" in runs
-    assert "pip install --no-deps" in runs
-    sources = copy_sources()
-    for needed in ("dags/", "mappings/", "expectations/", "plugins/", "requirements.txt", "requirements-prod.txt"):
-        assert needed in sources, f"the Dockerfile does not copy {needed}"
-    missing = [source for source in sources if not list(ROOT.glob(source.rstrip("/")))]
-    assert not missing, f"the Dockerfile copies what the repository does not have: {missing}"
-
-
-def test_dockerignore_keeps_copy_sources():
-    if not DOCKERIGNORE.exists():
-        pytest.skip("no .dockerignore")
-    patterns = [
-        line.strip()
-        for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert ".venv" in patterns and ".git" in patterns
-    for source in copy_sources():
-        top = source.rstrip("/").split("/")[0]
-        excluded = [p for p in patterns if not p.startswith("!") and fnmatch.fnmatch(top, p.lstrip("/"))]
-        assert not excluded, f".dockerignore {excluded} hides {source}, which the Dockerfile copies"
-
-
-def test_requirements_prod_is_pinned_and_agrees_with_the_lock():
-    lines = (ROOT / "requirements-prod.txt").read_text(encoding="utf-8").splitlines()
-    pins = {}
-    for line in lines:
-        line = line.split("#", 1)[0].strip()
-        if line:
-            match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][A-Za-z0-9.+!-]*)", line)
-            assert match, f"requirements-prod.txt: not an exact pin: {line!r}"
-            pins[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
-    for needed in (
-        "apache-airflow-providers-celery",
-        "apache-airflow-providers-redis",
-        "apache-airflow-providers-postgres",
-        "psycopg2-binary",
-        "celery",
-        "redis",
-    ):
-        assert needed in pins, f"requirements-prod.txt lacks {needed}"
-    lock = ROOT / "requirements.txt"
-    assert lock.exists(), "requirements.txt (the lock the Dockerfile installs first) is missing"
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#\\]+)", line)
-        if match:
-            name = re.sub(r"[-_.]+", "-", match[1]).lower()
-            assert pins.get(name, match[2]) == match[2], f"{name} pinned differently in the two files"
-
-
-def test_pools_file_is_valid_and_covers_the_pools_in_use(services):
-    pools = json.loads((DEPLOY / "airflow" / "pools.json").read_text(encoding="utf-8"))
-    assert pools, "no pools"
-    for name, pool in pools.items():
-        assert isinstance(pool.get("slots"), int) and pool["slots"] > 0, name
-        assert pool.get("description"), name
-    # The DAGs run each partner's tasks in a pool named after the partner (hub/orchestration.py) ...
-    from hub import flows
-
-    used = {flow.partner for flow in flows.OUTBOUND_FLOWS.values()}
-    used |= {feed.partner for feed in flows.FEEDBACK_OF.values()}
-    assert used, "hub.flows declares no partner"
-    # ... and a pool may also be named literally.
-    for folder in ("dags", "hub", "connectors"):
-        for path in (ROOT / folder).rglob("*.py"):
-            used |= set(re.findall(r"\bpool\s*=\s*[\"']([^\"']+)[\"']", path.read_text(encoding="utf-8")))
-    assert not used - set(pools), f"pools used by the DAGs but not created by airflow-init: {used - set(pools)}"
-    mounts = " ".join(services["airflow-init"]["volumes"])
-    assert "./deploy/airflow/pools.json:/opt/airflow/deploy/pools.json" in mounts
-
-
-def test_init_scripts_create_what_the_services_use(services, common_env):
-    hub_sql = (DEPLOY / "postgres" / "init-hub-db.sql").read_text(encoding="utf-8")
-    assert re.search(r"CREATE\s+DATABASE\s+hub\b", hub_sql, re.IGNORECASE)
-    assert common_env["HUB_DB_URL"].rsplit("/", 1)[-1] == "hub"
-    pg = as_mapping(services["postgres"]["environment"])
-    assert common_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[-1] == pg["POSTGRES_DB"]
-    assert f"://{pg['POSTGRES_USER']}:" in common_env["HUB_DB_URL"]
-
-    maria_sql = (DEPLOY / "mariadb" / "init.sql").read_text(encoding="utf-8")
-    created = set(re.findall(r"CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?", maria_sql, re.I))
-    assert set(CONNECTIONS.values()) <= created
-    users_script = DEPLOY / "mariadb" / "init-users.sh"
-    assert os.access(users_script, os.X_OK), "init-users.sh must be executable"
-    users_sh = users_script.read_text(encoding="utf-8")
-    maria_env = as_mapping(services["mariadb"]["environment"])
-    for variable in re.findall(r"\$\{?([A-Z][A-Z0-9_]*_PASSWORD)\b", users_sh):
-        assert variable in maria_env, f"init-users.sh reads {variable}, which mariadb is not given"
-    for conn_id, database in CONNECTIONS.items():
-        conn = json.loads(interpolate(common_env[f"AIRFLOW_CONN_{conn_id.upper()}"], fake_environment()))
-        assert conn["host"] == "mariadb" and conn["schema"] == database, conn_id
-        assert f"'{conn['login']}'@'%'" in users_sh, f"init-users.sh does not create {conn['login']}"
-        assert re.search(rf"ON\s+{database}\.\*\s+TO\s+'{conn['login']}'", users_sh), conn_id
-    mounts = " ".join(services["mariadb"]["volumes"])
-    assert "init.sql:/docker-entrypoint-initdb.d/10-" in mounts
-    assert "init-users.sh:/docker-entrypoint-initdb.d/20-" in mounts
-
-
-def test_connections_resolve_through_the_hub(tmp_path, services):
-    """The hub's own code (hub.connections via Airflow's env-var backend) reads the compose connections."""
-    if find_spec("airflow") is None:
-        pytest.skip("apache-airflow is not installed")
-    fake = fake_environment()
-    compose_env = interpolated_environment(services["airflow-worker"], fake)
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
-    # Only the connections and the Fernet key: the metadata DB driver and the celery provider are
-    # installed in the image only (requirements-prod.txt), and resolving a connection needs neither.
-    env.update({key: value for key, value in compose_env.items() if key.startswith("AIRFLOW_CONN_")})
-    env["AIRFLOW__CORE__FERNET_KEY"] = compose_env["AIRFLOW__CORE__FERNET_KEY"]
-    env["AIRFLOW_HOME"] = str(tmp_path / "airflow-home")
-    probe = (
-        "import json, sys\n"
-        "from hub.connections import sqlalchemy_url\n"
-        "out = {}\n"
-        "for conn_id in sys.argv[1:]:\n"
-        "    url = sqlalchemy_url(conn_id)\n"
-        "    out[conn_id] = [url.drivername, url.host, url.port, url.database, url.username, url.password]\n"
-        "print(json.dumps(out))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, *CONNECTIONS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    resolved = json.loads(result.stdout.strip().splitlines()[-1])
-    assert resolved["case_system"] == [
-        "mysql+pymysql",
-        "mariadb",
-        3306,
-        "case_system",
-        "hub_case",
-        fake["CASE_SYSTEM_DB_PASSWORD"],
-    ]
-    assert resolved["credit_platform_frontdb"] == [
-        "mysql+pymysql",
-        "mariadb",
-        3306,
-        "credit_frontdb",
-        "hub_frontdb",
-        fake["CREDIT_FRONTDB_DB_PASSWORD"],
-    ]
