@@ -5,7 +5,9 @@ FROM python:3.11-slim-bookworm
 
 ENV AIRFLOW_HOME=/opt/airflow \
     HUB_MAPPINGS_DIR=/opt/airflow/mappings \
+    HUB_POLICIES_DIR=/opt/airflow/policies \
     HUB_EXPECTATIONS_DIR=/opt/airflow/expectations \
+    HUB_CONTRACTS_DIR=/opt/airflow/contracts \
     HUB_REPORTS_DIR=/opt/airflow/reports \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -36,7 +38,9 @@ RUN pip install --no-deps /tmp/src \
 
 COPY --chown=airflow:0 dags/ ${AIRFLOW_HOME}/dags/
 COPY --chown=airflow:0 mappings/ ${AIRFLOW_HOME}/mappings/
+COPY --chown=airflow:0 policies/ ${AIRFLOW_HOME}/policies/
 COPY --chown=airflow:0 expectations/ ${AIRFLOW_HOME}/expectations/
+COPY --chown=airflow:0 contracts/ ${AIRFLOW_HOME}/contracts/
 COPY --chown=airflow:0 plugins/ ${AIRFLOW_HOME}/plugins/
 
 USER airflow

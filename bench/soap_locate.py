@@ -1,17 +1,22 @@
 """Locate benchmark: N debtor-locate requests to the sandbox public-security SOAP service on loopback.
 
-    .venv/bin/python bench/soap_locate.py --records 10000
+    .venv/bin/python bench/soap_locate.py --records 10000 [--repeat 3]
 
-The server runs in a child process (so the client's CPU is measured alone); each path gets a fresh
-service. Three paths, all submit + fetch by ticket until complete, printed side by side:
+The server runs in a child process (so the client's CPU is measured alone, and the server's CPU is the
+child's); each run gets a fresh service. Paths, all submit + fetch by ticket until complete:
 
 * ``hub``: the hub's transport (:class:`connectors.soap.SoapPartner`: one zeep client, WSDL cached,
-  hardened parser, keep-alive session) with the flow's mapping applied to each chunk
-  (``mappings/public_security.yaml``), one ``SubmitLocateBatch`` per chunk of ``--chunk`` requests.
+  compiled encoder/decoder, hardened parser + XSD validation, keep-alive session) with the flow's mapping
+  applied to each chunk (``mappings/public_security.yaml``), one ``SubmitLocateBatch`` per chunk of
+  ``--chunk`` requests, then ``FetchLocateResults`` per ticket; every answer is read into dicts.
 * ``raw``: the reference: prebuilt envelopes for the same chunks POSTed over one keep-alive
   ``http.client`` connection; responses are read, not parsed.
 * ``naive zeep``: one call per record with a new zeep client per call (measured on ``--naive-sample``
   records and reported as a rate).
+
+hub and raw run ``--repeat`` times each, alternating (the machine is shared: a load change hits both);
+the table gives the median run of each, the ratio is of the medians (best runs in brackets).
+Results also go to ``bench/results/soap_locate-<time>.json``.
 
 Targets (issue): hub ≥ 0.8 × raw records/s, hub ≥ 10 × naive; the per-record client CPU of the hub path.
 """
@@ -20,9 +25,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing
+import os
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +42,7 @@ import pandas as pd
 from connectors.soap import SoapPartner, SoapSettings
 from hub.mapping import load_mapping, to_python_rows
 from hub.public_security.flows import BINDING
-from hub.public_security.transport import CONTRACT_WSDL
+from hub.public_security.transport import contract_wsdl
 from hub.settings import PROJECT_ROOT
 from sandbox.public_security.service import NS, SOAP_ENV
 
@@ -41,21 +51,26 @@ def _serve(ready, stop) -> None:
     from sandbox.public_security import PublicSecurityService, start
 
     running = start(PublicSecurityService(seed=7, delay_fetches=1))
+    serving = time.process_time()
     ready.put(running.url)
     stop.wait()
+    ready.put(time.process_time() - serving)  # CPU while serving: start-up and imports left out
     running.stop()
 
 
 class Server:
+    """The sandbox in a child process; ``cpu``: its CPU seconds while serving (after start-up)."""
+
     def __enter__(self) -> str:
         context = multiprocessing.get_context("spawn")
-        ready, self.stop = context.Queue(), context.Event()
-        self.process = context.Process(target=_serve, args=(ready, self.stop), daemon=True)
+        self.ready, self.stop = context.Queue(), context.Event()
+        self.process = context.Process(target=_serve, args=(self.ready, self.stop), daemon=True)
         self.process.start()
-        return ready.get(timeout=60)
+        return self.ready.get(timeout=60)
 
     def __exit__(self, *exc) -> None:
         self.stop.set()
+        self.cpu = self.ready.get(timeout=30)
         self.process.join(timeout=10)
 
 
@@ -73,26 +88,36 @@ def canonical(n: int, offset: int = 0) -> pd.DataFrame:
     )
 
 
-def hub_path(url: str, frame: pd.DataFrame, chunk: int) -> tuple[float, float]:
+def hub_path(url: str, frame: pd.DataFrame, chunk: int, in_flight: int = 1) -> tuple[float, float]:
     target = load_mapping(PROJECT_ROOT / "mappings" / "public_security.yaml").target("locate_request")
-    partner = SoapPartner(SoapSettings("public_security", url, str(CONTRACT_WSDL), BINDING, read_timeout=120))
+    settings = SoapSettings("public_security", url, str(contract_wsdl()), BINDING, read_timeout=120, pool_size=4)
+    partner = SoapPartner(settings)
     partner.service  # noqa: B018  (load the WSDL before timing, as a long-lived worker has)
-    wall, cpu = time.perf_counter(), time.process_time()
-    tickets = []
-    for start in range(0, len(frame), chunk):
+
+    def submit(start: int) -> str:
         mapped, _errors = target.apply(frame.iloc[start : start + chunk])
         rows = [{k: str(v) for k, v in row.items() if k != target.version} for row in to_python_rows(mapped)]
-        answer = partner.call("SubmitLocateBatch", batchId=f"hub-{start}", request=rows)
-        tickets.append(answer["ticketId"])
-    loaded = 0
-    for ticket in tickets:
+        return partner.call("SubmitLocateBatch", batchId=f"hub-{start}", request=rows)["ticketId"]
+
+    def fetch(ticket: str) -> int:
         while True:
             answer = partner.call("FetchLocateResults", ticketId=ticket)
             if answer["complete"]:
-                loaded += len(answer["result"] or [])
-                break
+                return len(answer["result"] or [])
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    tickets = _each(submit, range(0, len(frame), chunk), in_flight)
+    loaded = sum(_each(fetch, tickets, in_flight))
     assert loaded == len(frame), (loaded, len(frame))
     return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _each(function, items, in_flight: int) -> list:
+    """``function`` over ``items`` in order; with ``in_flight`` > 1 that many calls at a time (threads)."""
+    if in_flight == 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(in_flight) as pool:
+        return list(pool.map(function, items))
 
 
 def _envelope(body: str) -> bytes:
@@ -102,7 +127,7 @@ def _envelope(body: str) -> bytes:
     ).encode()
 
 
-def raw_path(url: str, frame: pd.DataFrame, chunk: int) -> tuple[float, float]:
+def raw_path(url: str, frame: pd.DataFrame, chunk: int, in_flight: int = 1) -> tuple[float, float]:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
@@ -117,21 +142,30 @@ def raw_path(url: str, frame: pd.DataFrame, chunk: int) -> tuple[float, float]:
         envelopes.append(
             _envelope(f"<ps:SubmitLocateBatch><ps:batchId>raw-{start}</ps:batchId>{requests}</ps:SubmitLocateBatch>")
         )
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     headers = {"Content-Type": "text/xml; charset=utf-8"}
+    local, connections = threading.local(), []
+
+    def post(body: bytes) -> bytes:  # one keep-alive connection per call in flight
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+            connections.append(connection)
+        connection.request("POST", parts.path, body, headers)
+        return connection.getresponse().read()
+
+    def submit(envelope: bytes) -> str:
+        return post(envelope).split(b"ticketId>", 1)[1].split(b"<", 1)[0].decode()
+
+    def fetch(ticket: str) -> None:
+        body = _envelope(f"<ps:FetchLocateResults><ps:ticketId>{ticket}</ps:ticketId></ps:FetchLocateResults>")
+        while b"complete>true<" not in post(body):
+            pass
+
     wall, cpu = time.perf_counter(), time.process_time()
-    tickets = []
-    for envelope in envelopes:
-        connection.request("POST", parts.path, envelope, headers)
-        body = connection.getresponse().read()
-        tickets.append(body.split(b"ticketId>", 1)[1].split(b"<", 1)[0].decode())
-    for ticket in tickets:
-        fetch = _envelope(f"<ps:FetchLocateResults><ps:ticketId>{ticket}</ps:ticketId></ps:FetchLocateResults>")
-        while True:
-            connection.request("POST", parts.path, fetch, headers)
-            if b"complete>true<" in connection.getresponse().read():
-                break
-    connection.close()
+    tickets = _each(submit, envelopes, in_flight)
+    _each(fetch, tickets, in_flight)
+    for connection in connections:
+        connection.close()
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -153,24 +187,59 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of hub and of raw, alternating")
     parser.add_argument("--naive-sample", type=int, default=200)
+    parser.add_argument(
+        "--in-flight", type=int, default=1, help="calls at a time for hub and raw alike (default 1: one connection)"
+    )
     args = parser.parse_args()
     frame = canonical(args.records)
-    results = {}
-    with Server() as url:
-        results["hub"] = hub_path(url, frame, args.chunk)
-    with Server() as url:
-        results["raw"] = raw_path(url, frame, args.chunk)
-    with Server() as url:
-        results["naive zeep"] = naive_path(url, canonical(args.naive_sample))
+    load_before = os.getloadavg()
+    runs: dict[str, list[dict]] = {"hub": [], "raw": []}
+    paths = {"hub": hub_path, "raw": raw_path}
+    for n in range(args.repeat):
+        for name in ("hub", "raw") if n % 2 == 0 else ("raw", "hub"):
+            server = Server()
+            with server as url:
+                wall, cpu = paths[name](url, frame, args.chunk, args.in_flight)
+            runs[name].append({"seconds": wall, "client_cpu": cpu, "server_cpu": server.cpu})
+    naive = []
+    if args.naive_sample:
+        server = Server()
+        with server as url:
+            wall, cpu = naive_path(url, canonical(args.naive_sample))
+        naive.append({"seconds": wall, "client_cpu": cpu, "server_cpu": server.cpu})
+    load_after = os.getloadavg()
     counts = {"hub": args.records, "raw": args.records, "naive zeep": args.naive_sample}
-    rates = {name: counts[name] / wall for name, (wall, _cpu) in results.items()}
-    print(f"{args.records} locate requests (submit + fetch until complete), chunks of {args.chunk}, loopback HTTP")
-    print(f"{'path':<12} {'records':>8} {'seconds':>9} {'records/s':>11} {'client CPU µs/record':>22}")
-    for name, (wall, cpu) in results.items():
-        print(f"{name:<12} {counts[name]:>8} {wall:>9.2f} {rates[name]:>11.0f} {cpu / counts[name] * 1e6:>22.0f}")
-    print(f"hub / raw   = {rates['hub'] / rates['raw']:.2f}  (target ≥ 0.8)")
-    print(f"hub / naive = {rates['hub'] / rates['naive zeep']:.1f}  (target ≥ 10)")
+    table = {"hub": runs["hub"], "raw": runs["raw"], **({"naive zeep": naive} if naive else {})}
+    median = {name: _median(rs) for name, rs in table.items()}
+    rate = {name: counts[name] / run["seconds"] for name, run in median.items()}
+    best = {name: counts[name] / min(r["seconds"] for r in rs) for name, rs in table.items()}
+    print(
+        f"{args.records} locate requests (submit + fetch until complete), chunks of {args.chunk}, loopback HTTP; "
+        f"{args.in_flight} call(s) in flight; median of {args.repeat} alternating runs; "
+        f"load average {load_before[0]:.1f} → {load_after[0]:.1f}"
+    )
+    print(f"{'path':<12} {'records':>8} {'seconds':>9} {'records/s':>11} {'best rec/s':>11} "
+          f"{'client CPU µs/record':>21} {'server CPU s':>13}")  # fmt: skip
+    for name, run in median.items():
+        print(f"{name:<12} {counts[name]:>8} {run['seconds']:>9.2f} {rate[name]:>11.0f} {best[name]:>11.0f} "
+              f"{run['client_cpu'] / counts[name] * 1e6:>21.0f} {run['server_cpu']:>13.2f}")  # fmt: skip
+    print(f"hub / raw   = {rate['hub'] / rate['raw']:.2f} (best runs {best['hub'] / best['raw']:.2f})  (target ≥ 0.8)")
+    if naive:
+        print(f"hub / naive = {rate['hub'] / rate['naive zeep']:.1f}  (target ≥ 10)")
+    results = PROJECT_ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    record = {"records": args.records, "chunk": args.chunk, "repeat": args.repeat, "in_flight": args.in_flight,
+              "load_before": load_before, "load_after": load_after, "runs": table, "median_rate": rate,
+              "best_rate": best}  # fmt: skip
+    (results / f"soap_locate-{stamp}.json").write_text(json.dumps(record, indent=2))
+
+
+def _median(runs: list[dict]) -> dict:
+    """The run with the median time (the lower middle one for an even count)."""
+    return sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
 
 
 if __name__ == "__main__":

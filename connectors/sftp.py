@@ -19,7 +19,9 @@ Properties every exchange relies on:
   foreign and unsafe names are ignored (and logged).
 - **Hostile names**: remote names are checked (:func:`check_remote_name`): no ``..``, no path separators,
   no absolute paths, no control characters.
-- **One connection per task**, tuned: a large SSH window, pipelined writes, bounded read prefetch.
+- **One connection per task**, tuned: a large SSH window and packets, AES-GCM, and transfers pipelined by
+  :mod:`connectors.sftp_pipeline` (requests as large as the server allows, a bounded number of bytes in
+  flight: memory flat in file size); bench/sftp_transfer.py compares it with OpenSSH's own client.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ import socket
 import stat
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 import paramiko
 
+from connectors.sftp_pipeline import DEFAULT_IN_FLIGHT, MAX_REQUEST, Limits, Pipeline
 from hub.errors import ConfigurationError, HubError
 
 log = logging.getLogger(__name__)
@@ -50,12 +53,11 @@ log = logging.getLogger(__name__)
 MANIFEST_SUFFIX = ".sha256"
 PART_PREFIX = "."
 PART_SUFFIX = ".part"
-#: SFTP requests of 32 KiB (paramiko's and OpenSSH's maximum) with a large window and many in flight.
-BLOCK = 32_768
+#: Channel tuning: a large window and large packets (fewer Python-level steps per byte in paramiko).
 WINDOW_SIZE = 64 * 1024 * 1024
-MAX_PACKET = 32_768 + 1024
-PREFETCH_REQUESTS = 128  # read requests in flight (128 × 32 KiB = 4 MiB)
-WINDOW_BYTES = 16 * 1024 * 1024  # read-ahead is bounded to one window
+MAX_PACKET = 256 * 1024
+#: AEAD first (one pass per packet instead of a cipher and a separate MAC); paramiko has no chacha20.
+FAST_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -130,11 +132,13 @@ class SftpSettings:
     connect_timeout: float = 15.0
     operation_timeout: float = 60.0
     remote_root: str = ""  # folders below are relative to it
+    max_request: int = MAX_REQUEST  # bytes per SFTP read/write request (capped by the server's own limits)
+    in_flight: int = DEFAULT_IN_FLIGHT  # bytes requested or sent but not yet answered (memory bound)
 
     @classmethod
     def from_connection(cls, conn) -> SftpSettings:
         """From an Airflow connection: host, port, login; extra: key_file|private_key, host_key|known_hosts,
-        connect_timeout, operation_timeout, remote_root."""
+        connect_timeout, operation_timeout, remote_root; tuning: max_request_kb, in_flight_mb."""
         extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
         if not (extra.get("key_file") or extra.get("private_key")):
             raise ConfigurationError(f"SFTP connection {conn.conn_id!r}: set key_file or private_key in extra")
@@ -154,6 +158,8 @@ class SftpSettings:
             connect_timeout=float(extra.get("connect_timeout", 15)),
             operation_timeout=float(extra.get("operation_timeout", 60)),
             remote_root=extra.get("remote_root", ""),
+            max_request=int(extra.get("max_request_kb", MAX_REQUEST // 1024)) * 1024,
+            in_flight=int(float(extra.get("in_flight_mb", DEFAULT_IN_FLIGHT / 2**20)) * 2**20),
         )
 
     def pinned_keys(self) -> list[paramiko.PKey]:
@@ -229,6 +235,7 @@ class SftpLink:
         self.name = name
         self._transport: paramiko.Transport | None = None
         self._sftp: paramiko.SFTPClient | None = None
+        self._pipeline: Pipeline | None = None
 
     # -- connection ------------------------------------------------------------------------------
     def __enter__(self) -> SftpLink:
@@ -259,10 +266,10 @@ class SftpLink:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET)
         transport.banner_timeout = transport.handshake_timeout = transport.auth_timeout = s.connect_timeout
-        # AES-GCM first: one AEAD pass per packet instead of a cipher and a separate MAC (faster transfers).
         options = transport.get_security_options()
-        preferred = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
-        options.ciphers = tuple(dict.fromkeys([c for c in preferred if c in options.ciphers] + list(options.ciphers)))
+        options.ciphers = tuple(
+            dict.fromkeys([c for c in FAST_CIPHERS if c in options.ciphers] + list(options.ciphers))
+        )
         # Offer the pinned key types first, so the server shows the key we can compare.
         transport.get_security_options().key_types = tuple(
             dict.fromkeys([k.get_name() for k in pinned] + list(transport.get_security_options().key_types))
@@ -299,7 +306,7 @@ class SftpLink:
         if self._transport is not None:
             with contextlib.suppress(Exception):
                 self._transport.close()
-        self._sftp = self._transport = None
+        self._sftp = self._transport = self._pipeline = None
 
     @property
     def sftp(self) -> paramiko.SFTPClient:
@@ -307,6 +314,14 @@ class SftpLink:
             self.connect()
         assert self._sftp is not None
         return self._sftp
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """Pipelined transfers on this link's channel; the server's request limits are asked once."""
+        if self._pipeline is None:
+            limits = Limits.of(self.sftp, ceiling=max(self.settings.max_request, 32_768))
+            self._pipeline = Pipeline(self.sftp, limits, self.settings.in_flight)
+        return self._pipeline
 
     # -- operations --------------------------------------------------------------------------------
     def _path(self, folder: str, name: str) -> str:
@@ -333,24 +348,18 @@ class SftpLink:
         """Stream ``source`` to ``folder/name`` via a temporary name, then write the manifest last."""
         final = self._path(folder, name)
         part = self._path(folder, f"{PART_PREFIX}{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
-        digest, size = hashlib.sha256(), 0
+        digest = hashlib.sha256()
         opened = open(source, "rb") if isinstance(source, (str, Path)) else contextlib.nullcontext(source)  # noqa: SIM115
         try:
-            with opened as handle, self.sftp.open(part, "wb", bufsize=BLOCK) as remote:
-                remote.set_pipelined(True)
-                while block := handle.read(1024 * 1024):
-                    digest.update(block)
-                    size += len(block)
-                    for offset in range(0, len(block), BLOCK):
-                        remote.write(block[offset : offset + BLOCK])
-                    if progress:
-                        progress(size)
+            with opened as handle, self.sftp.open(part, "wb") as remote:
+                size = self.pipeline.write_from(remote.handle, handle, digest.update, progress)
             manifest = Manifest(name, size, digest.hexdigest())
             self._replace(part, final)
             self._write_small(folder, f"{name}{MANIFEST_SUFFIX}", manifest.render())
         except TransferError:
             raise
         except (OSError, paramiko.SSHException, EOFError) as exc:
+            self._drop_if_broken()
             self._forget_partial(part)
             raise TransferError(f"{self.name}: upload of {name} to {self.where} failed: {exc}") from exc
         log.info("%s: uploaded %s (%d bytes, sha256 %s)", self.name, final, size, manifest.sha256[:12])
@@ -369,6 +378,13 @@ class SftpLink:
             with contextlib.suppress(FileNotFoundError):
                 self.sftp.remove(target)
             self.sftp.rename(source, target)
+
+    def _drop_if_broken(self) -> None:
+        """A transfer stopped with answers still in flight (link lost, timeout, local error): the channel
+        cannot be reused, so the link is closed and the next operation reconnects. After a refusal by the
+        server the pipeline has read every answer due, and the link stays."""
+        if self._pipeline is not None and self._pipeline.busy:
+            self.close()
 
     def _forget_partial(self, part: str) -> None:
         """Remove our own temporary upload if the link still allows; the listing ignores it anyway."""
@@ -424,27 +440,20 @@ class SftpLink:
         manifest = self.read_manifest(folder, name)
         target = Path(target)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-        digest, size = hashlib.sha256(), 0
+        digest = hashlib.sha256()
         try:
-            with self.sftp.open(path, "rb") as remote, open(partial, "wb") as local:
+            with self.sftp.open(path, "rb") as remote, open(partial, "wb", buffering=0) as local:
+
+                def sink(block: memoryview) -> None:
+                    digest.update(block)
+                    local.write(block)
+
                 actual = remote.stat().st_size
                 if actual != manifest.size:
                     raise TransferError(
                         f"{name}: the server holds {actual} bytes but the manifest says {manifest.size}"
                     )
-                # Bounded read-ahead: windows of WINDOW_BYTES, each fetched with up to PREFETCH_REQUESTS
-                # requests in flight; memory is one window whatever the file size.
-                for start in range(0, manifest.size, WINDOW_BYTES):
-                    end = min(manifest.size, start + WINDOW_BYTES)
-                    chunks = [(offset, min(BLOCK, end - offset)) for offset in range(start, end, BLOCK)]
-                    for block in remote.readv(chunks, max_concurrent_prefetch_requests=PREFETCH_REQUESTS):
-                        if not block:
-                            raise TransferError(f"{name}: the file ended at {size} bytes while being read")
-                        digest.update(block)
-                        local.write(block)
-                        size += len(block)
-                        if progress:
-                            progress(size)
+                size = self.pipeline.read_into(remote.handle, manifest.size, sink, progress)
             if size != manifest.size:
                 raise TransferError(f"{name}: downloaded {size} bytes but the manifest says {manifest.size}")
             if digest.hexdigest() != manifest.sha256:
@@ -452,9 +461,11 @@ class SftpLink:
             os.replace(partial, target)
         except TransferError:
             partial.unlink(missing_ok=True)
+            self._drop_if_broken()
             raise
         except (OSError, paramiko.SSHException, EOFError) as exc:
             partial.unlink(missing_ok=True)
+            self._drop_if_broken()
             raise TransferError(f"{self.name}: download of {name} from {self.where} failed: {exc}") from exc
         return manifest
 
@@ -487,9 +498,3 @@ class SftpLink:
             return True
         except FileNotFoundError:
             return False
-
-
-def iter_file(path: Path, block: int = 1024 * 1024) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            yield chunk

@@ -2,8 +2,12 @@
 
 :class:`SoapPartner` owns one :class:`zeep.Client` (WSDL parsed once and cached in memory) over one
 ``requests.Session`` (keep-alive connections, TLS verified against a configured CA bundle, optional client
-certificate for mutual TLS). XML hardening is set explicitly: no DTDs, no entity expansion, no external
-references, no huge trees, strict parsing. WS-Security UsernameToken is added when the partner needs it.
+certificate for mutual TLS). zeep reads the contract: operations, SOAPAction and address, the XSD types,
+WS-Security UsernameToken when the partner needs it, SOAP faults. The per-element work is compiled from
+zeep's types once per operation (:mod:`connectors.soap_codec`): request bodies are written as text,
+responses are parsed hardened (a DTD refused before parsing, no entity expansion, no external references,
+no huge trees), validated against the contract's XSD with lxml, and converted to the plain dicts/lists zeep
+would give; shapes the compiler does not take go through zeep unchanged.
 :meth:`SoapPartner.call` retries with exponential backoff on connection errors, timeouts and HTTP 5xx
 only; a SOAP Fault is a business answer and is never retried. Every failure is a :mod:`hub.errors`
 class whose message names the partner, the operation and the request ids, never the payload.
@@ -22,18 +26,20 @@ from pathlib import Path
 from urllib.parse import urlunsplit
 
 import requests
+from lxml import etree
 from requests.adapters import HTTPAdapter
 from zeep import Client, Settings
 from zeep import exceptions as zeep_errors
 from zeep.cache import InMemoryCache
-from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
+from connectors.soap_codec import MessageCodec, ResponseRefused, contract_schema
 from hub.errors import ConfigurationError, PartnerFault, PartnerResponseRefused, PartnerUnavailable
 
 log = logging.getLogger(__name__)
 
-#: The XML hardening every SOAP client of the hub uses (set explicitly, not left to defaults).
+#: The XML hardening of every zeep parse in the hub (set explicitly, not left to defaults); the compiled
+#: path's own parser is :func:`connectors.soap_codec.hardened_parser` (the same rules).
 HARDENED = Settings(
     strict=True,
     xml_huge_tree=False,
@@ -113,6 +119,7 @@ class SoapPartner:
         self._lock = threading.Lock()
         self._client: Client | None = None
         self._service = None
+        self._codec: MessageCodec | None = None
         self.session = self._session()
 
     def _session(self) -> requests.Session:
@@ -159,7 +166,26 @@ class SoapPartner:
         except (requests.RequestException, zeep_errors.Error, OSError) as exc:
             raise ConfigurationError(f"{self.name}: cannot load the WSDL {settings.wsdl}: {exc}") from exc
         self._client = client
-        return client.create_service(settings.binding, settings.url)
+        service = client.create_service(settings.binding, settings.url)
+        try:
+            schema = contract_schema(client.wsdl.location, transport.load)
+        except (etree.LxmlError, requests.RequestException, OSError, ValueError) as exc:
+            log.warning("%s: lxml cannot compile the WSDL's schema (%s); zeep reads every response", self.name, exc)
+            schema = None
+        self._codec = MessageCodec(client, service, schema)
+        return service
+
+    @property
+    def codec(self) -> MessageCodec:
+        """The operations compiled from the WSDL (built with the service)."""
+        self.service  # noqa: B018
+        return self._codec
+
+    def _exchange(self, operation: str, arguments: dict):
+        codec = self.codec
+        payload, headers = codec.build(operation, arguments)
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        return codec.read(operation, self.session.post(codec.address, data=payload, headers=headers, timeout=timeout))
 
     def call(self, operation: str, *, request_ids: Sequence[str] = (), **arguments) -> dict:
         """Call ``operation`` and return its response as plain dicts/lists.
@@ -171,13 +197,14 @@ class SoapPartner:
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                response = getattr(self.service, operation)(**arguments)
-                return _plain(serialize_object(response, dict))
+                return self._exchange(operation, arguments)
             except zeep_errors.Fault as fault:
                 code = getattr(fault, "code", None) or "Fault"
                 raise PartnerFault(
                     f"{what}: the partner answered with a SOAP fault ({code}): {fault.message}"
                 ) from None
+            except ResponseRefused as exc:
+                raise PartnerResponseRefused(f"{what}: response refused: {exc}") from None
             except _REFUSED as exc:
                 raise PartnerResponseRefused(f"{what}: response refused: {_short(exc)}") from None
             except zeep_errors.TransportError as exc:
@@ -239,15 +266,6 @@ def _short(exc: BaseException) -> str:
     if text.startswith("Server returned response"):  # zeep's: keep lxml's reason, drop the body
         text = text.split("invalid XML: ", 1)[-1].rstrip(".")
     return text[:300]
-
-
-def _plain(value):
-    """zeep's OrderedDicts and lists as plain dicts/lists."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 _partners: dict[tuple, SoapPartner] = {}

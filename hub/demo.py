@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -25,6 +25,8 @@ from hub.settings import PROJECT_ROOT, get_settings
 DEMO_FLOWS = ("dishonest_list_sync", "consumption_restriction_sync")
 BANK_FLOW, STATEMENT_FLOW = BANK_FLOW_NAME, BANK_STATEMENT_FLOW
 LOCATE_FLOW = "debtor_locate"
+PUBLIC_SECURITY_FLOWS = (LOCATE_FLOW, "vehicle_control", "exit_restriction")
+EXIT_FLOW = "exit_restriction"
 
 
 def demo_paths(demo_dir: Path) -> dict[str, Path]:
@@ -62,28 +64,38 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     from connectors.db import make_engine
     from hub import airflow_env
     from hub.db import hub_engine
-    from hub.public_security.results import flow_summary as locate_summary
+    from hub.public_security.results import flow_summary as public_security_summary
     from hub.report import print_flow_summaries
     from sandbox.banks.demo import bank_summary, start_demo_banks
     from sandbox.case_generator import GeneratorConfig, generate
     from sandbox.case_generator import evolve as evolve_cases
     from sandbox.credit_platform.schema import create_all
     from sandbox.public_security.demo import connection_env, start_demo_service
-    from sandbox.public_security.requests import seed_locate_requests
+    from sandbox.public_security.requests import (
+        lift_exit_orders,
+        seed_exit_orders,
+        seed_locate_requests,
+        seed_vehicle_requests,
+    )
 
     paths = configure_environment(get_settings().demo_dir)
     case_url = f"sqlite:///{paths['case_system']}"
     case_engine = make_engine(case_url)
+    lift_exits = False  # lift some exit restrictions once they are acknowledged (fresh or evolving case system)
     if not paths["case_system"].exists() or paths["case_system"].stat().st_size == 0:
         click.echo(f"seeding a synthetic Ningxia case system: {cases} cases (seed {seed}) ...")
         report = generate(case_engine, GeneratorConfig(cases=cases, seed=seed)).to_dict()
         click.echo("  rows: " + ", ".join(f"{table} {n}" for table, n in report["rows"].items()))
         click.echo("  defects injected: " + ", ".join(f"{kind} {n}" for kind, n in report["defects"].items()))
         click.echo(f"  locate requests for public security: {seed_locate_requests(case_engine, share=0.3, seed=7)}")
+        click.echo(f"  vehicle requests (search/control): {seed_vehicle_requests(case_engine, share=0.2, seed=7)}")
+        click.echo(f"  exit restriction orders: {seed_exit_orders(case_engine, share=0.2, seed=7)}")
+        lift_exits = True
     elif evolve:
         click.echo(f"moving the case system forward: {evolve:.0%} of entries change state ...")
         changes = evolve_cases(case_engine, seed=seed + int(time.time()) % 1000, fraction=evolve).to_dict()
         click.echo("  " + ", ".join(f"{change} {n}" for change, n in changes["transitions"].items()))
+        lift_exits = True
     else:
         click.echo(f"case system exists ({paths['case_system']}); not seeding again")
     case_engine.dispose()
@@ -104,9 +116,14 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     click.echo(f"starting the sandbox credit platform (log: {paths['simulator_log']}) ...")
     platform = start_platform(frontdb_url, paths["simulator_log"])
     try:
-        failed = _run_dags(env, [*DEMO_FLOWS, BANK_FLOW, LOCATE_FLOW])
+        failed = _run_dags(env, [*DEMO_FLOWS, BANK_FLOW, *PUBLIC_SECURITY_FLOWS])
+        if lift_exits and EXIT_FLOW not in failed:
+            lifted = lift_exit_orders(case_engine, share=0.3, seed=seed, when=datetime.now().replace(microsecond=0))
+            click.echo(f"officers lift {len(lifted)} exit restrictions (debts paid): a LIFT version of each goes out")
+            failed += _run_dags(env, [EXIT_FLOW])
         banks.write_statements(case_engine, date.today() - timedelta(days=5))
         failed += _run_dags(env, [STATEMENT_FLOW])
+        failed += demo_public_servant_report(env, banks)
     finally:
         platform.terminate()
         platform.wait(timeout=10)
@@ -114,9 +131,28 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
         public_security.stop()
     healthy = print_flow_summaries(hub_engine(), list(DEMO_FLOWS))
     print_bank_summary(bank_summary(case_engine, hub_engine()))
-    print_locate_summary(locate_summary(LOCATE_FLOW, hub_engine(), case_engine))
+    for flow in PUBLIC_SECURITY_FLOWS:
+        print_public_security_summary(public_security_summary(flow, hub_engine(), case_engine))
     case_engine.dispose()
     return healthy and not failed
+
+
+def demo_public_servant_report(env: dict[str, str], banks) -> list[str]:
+    """纪委监委 / 组织人事部门: their folders on the banks' in-process SFTP server, the DAG once, a line per partner
+    (files and records sent so far, rows the policy or the quality gate held back). Returns failed DAGs."""
+    from hub.db import hub_engine
+    from hub.reports.flows import FLOW_NAME as REPORT_FLOW
+    from hub.reports.tasks import report_summary
+    from sandbox.public_servant_report import start_demo_desks
+
+    client_key = json.loads(next(iter(banks.env().values())))["extra"]["key_file"]
+    start_demo_desks(banks.server, Path(client_key), env)
+    failed = _run_dags(env, [REPORT_FLOW])
+    click.secho(f"\n{REPORT_FLOW} (sealed files over SFTP, totals so far)", bold=True)
+    for partner, figures in report_summary(hub_engine()).items():
+        click.echo(f"  → {partner:<22} files {figures['files']:>3}, records {figures['records']:>5}, "
+                   f"policy-blocked {figures['policy_blocked']}, quarantined {figures['quarantined']}")  # fmt: skip
+    return failed
 
 
 def _run_dags(env: dict[str, str], dag_ids: list[str]) -> list[str]:
@@ -153,8 +189,9 @@ def print_bank_summary(summary: dict) -> None:
         )
 
 
-def print_locate_summary(summary: dict) -> None:
-    """Public security's part of the demo summary: requests submitted, answers collected, what officers see."""
+def print_public_security_summary(summary: dict) -> None:
+    """Public security's part of the demo summary, per flow: requests submitted, answers collected, what
+    officers see, rows loaded, and the interceptions alerted (vehicle_control) or stale orders (exit)."""
     submitted, collected = summary["submitted"], summary["collected"]
     click.secho(f"\n{summary['flow']} → public_security (SOAP)", bold=True)
     if submitted.get("extracted", 0) == 0:
@@ -166,3 +203,12 @@ def print_locate_summary(summary: dict) -> None:
     tickets = ", ".join(f"{status.lower()} {n}" for status, n in sorted(summary["tickets"].items()))
     click.echo(f"  requests by status     {requests}")
     click.echo(f"  tickets by status      {tickets}")
+    loaded = ", ".join(f"{table} {n}" for table, n in summary.get("loaded", {}).items())
+    click.echo(f"  loaded (all runs)      {loaded}")
+    outcomes = summary.get("outcomes", {})
+    if summary["flow"] == "vehicle_control":
+        click.echo(f"  interceptions alerted  {outcomes.get('alert_urgent', 0):>8}  (urgent: hub alerts --urgent)")
+    if summary["flow"] == EXIT_FLOW:
+        status = summary["requests"]
+        click.echo(f"  exit orders            acknowledged {status.get('ACKNOWLEDGED', 0)}, lifted "
+                   f"{status.get('LIFTED', 0)}, stale answers {outcomes.get('stale', 0)}")  # fmt: skip

@@ -32,6 +32,11 @@ class QualityGateError(HubError):
     """A batch failed its quality gate (too many rows failed); the rows are quarantined, not lost."""
 
 
+class PolicyViolation(HubError):
+    """A flow would send a partner a record type or field its policy (``policies/<partner>.yaml``) does not
+    allow: nothing of the run is delivered; the message names partner, flow, record type and field(s)."""
+
+
 class DeliveryError(HubError):
     """A partner could not take a chunk; nothing of the chunk is committed and the watermark has not moved."""
 

@@ -7,21 +7,12 @@ written to the ledger by :func:`hub.runner.record_task_failure`.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, task
 
 from hub import runner
 from hub.flows import outbound_flow
-
-DEFAULT_ARGS = {
-    "retries": 3,
-    "retry_delay": timedelta(seconds=10),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-    "on_failure_callback": runner.record_task_failure,
-}
+from hub.runner import DEFAULT_ARGS, not_retried_on_policy_violation
 
 
 def build_sync_dag(flow_name: str, *, schedule: str | None = "*/15 * * * *") -> DAG:
@@ -39,6 +30,7 @@ def build_sync_dag(flow_name: str, *, schedule: str | None = "*/15 * * * *") -> 
     ) as dag:
 
         @task(task_id="deliver", pool=flow.partner)
+        @not_retried_on_policy_violation
         def deliver() -> dict:
             return runner.deliver(flow.name)
 

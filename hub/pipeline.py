@@ -25,14 +25,14 @@ from sqlalchemy import Engine, select
 from connectors import bulk
 from connectors.base import ChunkDelivery, Deliverer
 from connectors.db import DatabaseLink
-from hub import batches, ledger, quarantine, watermarks
+from hub import batches, ledger, policy, quarantine, watermarks
 from hub.db.models import DeliveredKey
 from hub.errors import ConfigurationError
 from hub.extract import by_keys, high_water_mark, pages
 from hub.flows import OutboundFlow
 from hub.ledger import utcnow
 from hub.mapping import TargetMapping, load_mapping, to_python_rows
-from hub.quality.gate import QualityGate
+from hub.quality.gate import QualityGate, reason_family
 from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -153,17 +153,20 @@ def run_outbound(
             progress(summary)
 
     try:
+        # Deny by default (policies/<partner>.yaml): a forbidden record type or field stops the run here,
+        # before anything is delivered; the row rules are applied to each chunk below.
+        rules = policy.enforce_flow(flow, target, hub, summary.batch_id)
         # Read, gate and map chunk n+1 here while a writer thread delivers and records chunk n (in order).
         # (The extraction's own prefetch thread is not used: with the writer overlapping it, a third page
         # in memory bought nothing but resident size.)
         with _Writer(write) as writer:
             for chunk in pages(source.engine, flow, start, stop, chunk_size):
-                prepared = _prepare_chunk(flow, target, gate, chunk)
+                prepared = _prepare_chunk(flow, target, gate, chunk, rules=rules)
                 for key in released.keys() & prepared.versions.keys():
                     released[key] = -abs(released[key])  # seen in this run's pages: retried already
                 del chunk
                 writer.submit(prepared)
-        _retry_released(flow, target, gate, partner, source, hub, released, chunk_size, summary)
+        _retry_released(flow, target, gate, partner, source, hub, released, chunk_size, summary, rules)
     except Exception as error:
         summary.status, summary.error = "FAILED", f"{type(error).__name__}: {error}"
         _close(hub, summary)
@@ -175,14 +178,16 @@ def run_outbound(
     return summary
 
 
-def _retry_released(flow, target, gate, partner, source, hub, released: dict[str, int], chunk_size, summary) -> None:
+def _retry_released(
+    flow, target, gate, partner, source, hub, released: dict[str, int], chunk_size, summary, rules
+) -> None:
     """Records an operator released from quarantine go through the flow again, at their current version.
 
     Those the run's own pages already carried are not read twice; the watermark does not move for them.
     """
     pending = [key for key, quarantine_id in released.items() if quarantine_id > 0]
     for chunk in by_keys(source.engine, flow, pending, chunk_size):
-        _process_chunk(flow, target, gate, partner, hub, chunk, summary, move_watermark=False)
+        _process_chunk(flow, target, gate, partner, hub, chunk, summary, move_watermark=False, rules=rules)
     if released:
         with hub.begin() as connection:
             quarantine.mark_retried(connection, [abs(q) for q in released.values()], summary.batch_id)
@@ -255,18 +260,26 @@ class _Prepared:
     held: list[tuple[str, int, dict, list[str]]]
     cursor: watermarks.Cursor
     move_watermark: bool
+    policy_blocked: frozenset[str] = frozenset()  # keys the partner's policy held back (also in reasons)
 
 
 def _prepare_chunk(
-    flow: OutboundFlow, target: TargetMapping, gate: QualityGate, chunk: pd.DataFrame, *, move_watermark: bool = True
+    flow: OutboundFlow,
+    target: TargetMapping,
+    gate: QualityGate,
+    chunk: pd.DataFrame,
+    *,
+    move_watermark: bool = True,
+    rules: policy.RecordPolicy,
 ) -> _Prepared:
-    """Gate and map one chunk (CPU only: nothing is written here)."""
+    """Gate, screen by the partner's policy and map one chunk (CPU only: nothing is written here)."""
     chunk = chunk.assign(pushed_at=utcnow())
     keys = chunk[flow.key_field].astype(str)
     versions = dict(zip(keys, chunk[flow.version_field].astype(int), strict=True))
     checked = gate.check(chunk)
-    mapped, mapping_errors = target.apply(checked.passed)
-    reasons = dict(checked.failures)
+    allowed, blocked = policy.screen_rows(rules, checked.passed, flow.key_field)
+    mapped, mapping_errors = target.apply(allowed)
+    reasons = dict(checked.failures) | blocked
     for index, errors in mapping_errors.items():
         reasons.setdefault(str(chunk.at[index, flow.key_field]), []).extend(f"mapping: {e}" for e in errors)
     payload_hashes = dict(zip(mapped[target.key].astype(str), ledger.payload_hashes(mapped), strict=True))
@@ -277,7 +290,9 @@ def _prepare_chunk(
     ]
     last = chunk.iloc[-1]
     cursor = watermarks.Cursor(pd.Timestamp(last[flow.cursor_time.name]).to_pydatetime(), int(last[flow.key_field]))
-    return _Prepared(len(chunk), mapped, payload_hashes, versions, reasons, held, cursor, move_watermark)
+    return _Prepared(
+        len(chunk), mapped, payload_hashes, versions, reasons, held, cursor, move_watermark, frozenset(blocked)
+    )
 
 
 def _deliver(partner: Deliverer, target: TargetMapping, mapped: pd.DataFrame) -> ChunkDelivery:
@@ -294,7 +309,8 @@ def _write_chunk(
     delivery = _deliver(partner, target, prepared.mapped)
     versions, payload_hashes, reasons = prepared.versions, prepared.payload_hashes, prepared.reasons
     with hub.begin() as connection:
-        _append_traces(connection, summary, versions, payload_hashes, delivery, reasons)
+        _append_traces(connection, summary, versions, payload_hashes, delivery, reasons, prepared.policy_blocked)
+        policy.alert_blocked_rows(connection, flow, summary.batch_id, reasons, prepared.policy_blocked)
         quarantine.hold(
             connection, flow=flow.name, partner=flow.partner, batch_id=summary.batch_id, records=prepared.held
         )
@@ -307,7 +323,7 @@ def _write_chunk(
         summary.duplicates += len(delivery.already_present)
         summary.rejected += len(delivery.rejected)
         summary.quarantined += len(reasons)
-        summary.quarantine_reasons.update(r for rs in reasons.values() for r in rs)
+        summary.quarantine_reasons.update(reason_family(r) for rs in reasons.values() for r in rs)
         summary.chunks += 1
         batches.record_progress(connection, summary.batch_id, _figures(summary), summary.quarantine_reasons)
     if not summary.balanced:  # pragma: no cover - would be a bug in this module
@@ -324,17 +340,22 @@ def _process_chunk(
     summary: RunSummary,
     *,
     move_watermark: bool = True,
+    rules: policy.RecordPolicy,
 ) -> None:
-    prepared = _prepare_chunk(flow, target, gate, chunk, move_watermark=move_watermark)
+    prepared = _prepare_chunk(flow, target, gate, chunk, move_watermark=move_watermark, rules=rules)
     _write_chunk(flow, target, partner, hub, prepared, summary)
 
 
-def _append_traces(connection, summary, versions, payload_hashes, delivery: ChunkDelivery, reasons) -> None:
+def _append_traces(
+    connection, summary, versions, payload_hashes, delivery: ChunkDelivery, reasons, blocked=frozenset()
+) -> None:
     """One RECORD entry per record of the chunk, in the order applied, already present, rejected,
-    quarantined (what the Trace list of earlier versions held), appended by column."""
+    quarantined (what the Trace list of earlier versions held), appended by column. A quarantined record
+    the partner's policy held back (``blocked``) has the outcome ``policy_blocked``."""
     keys = [*delivery.applied, *delivery.already_present, *delivery.rejected, *reasons]
     outcomes = ["delivered"] * (len(delivery.applied) + len(delivery.already_present))
-    outcomes += ["rejected"] * len(delivery.rejected) + ["quarantined"] * len(reasons)
+    outcomes += ["rejected"] * len(delivery.rejected)
+    outcomes += [policy.BLOCKED if key in blocked else "quarantined" for key in reasons]
     why: list[str | None] = [None] * len(delivery.applied)
     why += [f"already at partner with version {have}: not applied again" for have in delivery.already_present.values()]
     why += [f"partner refused it: {reason}" for reason in delivery.rejected.values()]

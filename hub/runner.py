@@ -6,14 +6,19 @@ Kept out of ``dags/`` so the DAG files stay thin and every step can be run and t
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
+from typing import ParamSpec, TypeVar
 
 from connectors.db import DatabaseLink
 from hub import acknowledgements, feedback, ledger
 from hub.connections import sqlalchemy_url
 from hub.db import hub_engine
+from hub.errors import PolicyViolation
 from hub.flows import FEEDBACK_OF, outbound_flow
 from hub.mapping import load_mapping
 from hub.pipeline import run_outbound
@@ -92,3 +97,37 @@ def record_task_failure(context) -> None:
             )
     except Exception:  # the callback must never hide the original failure
         log.exception("could not record the failure of %s.%s in the ledger", dag_id, task_id)
+
+
+#: Every hub task: retried with exponential backoff (a partner down for minutes is the common fault), and its
+#: failure written to the ledger.
+DEFAULT_ARGS = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=10),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+    "on_failure_callback": record_task_failure,
+}
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def not_retried_on_policy_violation(step: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Wrap a delivering task: a :class:`~hub.errors.PolicyViolation` fails it at once instead of being retried.
+
+    A policy violation is a configuration error (a mapping sends what the partner's policy forbids); a retry would
+    send nothing and only repeat the ledger entry and the urgent alert. Airflow does not retry a task that raises
+    ``AirflowFailException``; outside Airflow (tests, ``hub`` commands) the step is called as it is.
+    """
+
+    @functools.wraps(step)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return step(*args, **kwargs)
+        except PolicyViolation as error:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{error} (not retried: fix it, then clear the task)") from error
+
+    return run

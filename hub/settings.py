@@ -20,6 +20,7 @@ class Settings:
     hub_db_url: str
     mappings_dir: Path
     expectations_dir: Path
+    contracts_dir: Path  # WSDL/XSD of the SOAP partners, contracts/<partner>/v<n>/
     reports_dir: Path
     chunk_size: int
 
@@ -32,6 +33,7 @@ def get_settings() -> Settings:
         hub_db_url=os.environ.get("HUB_DB_URL", f"sqlite:///{demo_dir / 'hub.db'}"),
         mappings_dir=Path(os.environ.get("HUB_MAPPINGS_DIR", PROJECT_ROOT / "mappings")),
         expectations_dir=Path(os.environ.get("HUB_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations")),
+        contracts_dir=Path(os.environ.get("HUB_CONTRACTS_DIR", PROJECT_ROOT / "contracts")),
         reports_dir=Path(os.environ.get("HUB_REPORTS_DIR", demo_dir / "reports")),
         chunk_size=int(os.environ.get("HUB_CHUNK_SIZE", "5000")),
     )

@@ -50,27 +50,32 @@ class PsWorld:
     case: Engine
     hub: Engine
     service: RunningService
-    requests: int
+    requests: int  # locate requests seeded
     ca: object
+    vehicle_requests: int = 0
+    exit_orders: int = 0
 
 
 @pytest.fixture(name="ps_world")
 def ps_world_fixture(make_database, monkeypatch, tmp_path, ps_https, pki) -> Iterator[PsWorld]:
-    """A seeded MariaDB case system with locate requests, a MariaDB hub DB, the HTTPS sandbox, connections."""
+    """A seeded MariaDB case system with locate requests, vehicle requests and exit orders, a MariaDB hub DB,
+    the HTTPS sandbox, connections."""
     from hub.db import hub_engine
     from sandbox.case_generator import GeneratorConfig, generate
-    from sandbox.public_security.requests import seed_locate_requests
+    from sandbox.public_security.requests import seed_exit_orders, seed_locate_requests, seed_vehicle_requests
 
     case_url, hub_url = make_database("case"), make_database("hub")
     case = create_engine(case_url)
     generate(case, GeneratorConfig(cases=120, seed=7, defect_rate=0.1))
     count = seed_locate_requests(case, share=0.5, seed=7)
+    vehicle_count = seed_vehicle_requests(case, share=0.4, seed=7)
+    exit_count = seed_exit_orders(case, share=0.4, seed=7)
     monkeypatch.setenv("HUB_DB_URL", hub_url)
     monkeypatch.setenv("HUB_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("HUB_PS_POLL_SECONDS", "0.2")
     monkeypatch.setenv(*connection_env("case_system", case_url))
     monkeypatch.setenv("AIRFLOW_CONN_PUBLIC_SECURITY", soap_connection(ps_https, pki.ca))
-    world = PsWorld(case_url, hub_url, case, hub_engine(hub_url), ps_https, count, pki.ca)
+    world = PsWorld(case_url, hub_url, case, hub_engine(hub_url), ps_https, count, pki.ca, vehicle_count, exit_count)
     yield world
     case.dispose()
     world.hub.dispose()

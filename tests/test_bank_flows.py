@@ -440,6 +440,13 @@ def test_a_third_bank_is_a_mapping_file_and_a_connection(make_database, monkeypa
     text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
     (mappings / "bank_c.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("HUB_MAPPINGS_DIR", str(mappings))
+    # Deny by default: the new bank receives nothing until it has a policy (docs/policies.md).
+    policies = tmp_path / "policies"
+    shutil.copytree(PROJECT_ROOT / "policies", policies)
+    policy = yaml.safe_load((policies / "bank_a.yaml").read_text(encoding="utf-8"))
+    policy["partner"] = "bank_c"
+    (policies / "bank_c.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("HUB_POLICIES_DIR", str(policies))
     assert configured_banks() == ["bank_a", "bank_b", "bank_c"]
     world = _make_world(make_database, monkeypatch, sshd, tmp_path, ["bank_c"])
     try:

@@ -255,6 +255,21 @@ def test_legacy_numbers_get_twentieth_century_birth_dates():
     assert [d.date() for d in dates] == [datetime.date(1949, 12, 31), datetime.date(1900, 1, 1)]
 
 
+def test_lenient_birth_dates_read_the_date_digits_of_numbers_invalid_for_other_reasons():
+    body = "99999920000101001"
+    unknown_region = body + ric.CHECK_CHARACTERS[sum(int(c) * w for c, w in zip(body, ric.WEIGHTS, strict=True)) % 11]
+    full_width = "１１０１０５１９４９１２３１００２１"  # compacted as the validator does; wrong check character
+    impossible, short, valid = "11010519990230002X", "1101051949123100", "11010519491231002X"
+    values = ["110105194912310021", unknown_region, full_width, impossible, short, None, valid]
+    assert vector.ric_reasons(values).tolist()[:3] == ["checksum", "region", "checksum"]
+    strict = vector.ric_birth_dates(values)
+    lenient = vector.ric_birth_dates(values, lenient=True)
+    assert strict.isna().tolist() == [True, True, True, True, True, True, False]
+    read = [None if pd.isna(d) else d.date() for d in lenient]
+    birthday = datetime.date(1949, 12, 31)
+    assert read == [birthday, datetime.date(2000, 1, 1), birthday, None, None, None, birthday]
+
+
 def test_reasons_dispatches_by_kind_and_rejects_unknown_kinds():
     assert vector.reasons("orgcode", ["D2143569-X", "D2143569-1"]).tolist() == [None, "checksum"]
     with pytest.raises(ValueError, match="unknown identifier kind"):

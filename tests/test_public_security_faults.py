@@ -20,7 +20,7 @@ from hub.db.models import PendingExchange, Watermark
 from hub.errors import PartnerFault, PartnerResponseRefused, PartnerUnavailable
 from hub.public_security import orchestration
 from hub.public_security.flows import BINDING
-from hub.public_security.transport import CONTRACT_WSDL
+from hub.public_security.transport import contract_wsdl
 from sandbox.public_security import PublicSecurityService, start
 from tests.ps_support import pki_fixture, ps_https_fixture, ps_world_fixture, soap_connection  # noqa: F401
 
@@ -29,7 +29,7 @@ REQUEST = {"requestId": "1", "name": "张三", "idType": "01", "idNumber": "6401
 
 
 def client(running, ca, **overrides) -> SoapPartner:
-    values = {"partner": "public_security", "url": running.url, "wsdl": str(CONTRACT_WSDL), "binding": BINDING,
+    values = {"partner": "public_security", "url": running.url, "wsdl": str(contract_wsdl()), "binding": BINDING,
               "ca_bundle": str(ca) if ca else None, "connect_timeout": 1, "read_timeout": 1, "retries": 2,
               "backoff": 0.05, **overrides}  # fmt: skip
     return SoapPartner(SoapSettings(**values))

@@ -13,6 +13,7 @@ from connectors.sftp import (
     HostKeyError,
     Manifest,
     SftpLink,
+    SftpSettings,
     TransferError,
     UnsafeRemoteName,
     check_remote_name,
@@ -169,6 +170,72 @@ def test_link_cut_mid_download_keeps_nothing_and_a_retry_completes(sshd, sftp_di
         proxy.close()
     assert target.read_bytes() == data
     assert (sshd.files / sftp_dir / "RESP_9.dat").exists()  # never deleted by a download
+
+
+def test_requests_take_the_size_the_server_announces_and_odd_sized_files_arrive_intact(sshd, sftp_dir, tmp_path):
+    # OpenSSH announces its limits (limits@openssh.com): 255 KiB requests instead of paramiko's 32 KiB.
+    data = _payload(3 * 261_120 + 12_345)  # not a multiple of any request size
+    with SftpLink(sshd.settings()) as link:
+        assert (link.pipeline.limits.read, link.pipeline.limits.write) == (261_120, 261_120)
+        manifest = link.upload(_write(tmp_path / "src", data), sftp_dir, "RESP_L.dat")
+        link.download(sftp_dir, "RESP_L.dat", tmp_path / "got")
+        link.download(sftp_dir, "RESP_L.dat", tmp_path / "again")  # the channel is reusable afterwards
+    assert (tmp_path / "got").read_bytes() == data == (sshd.files / sftp_dir / "RESP_L.dat").read_bytes()
+    assert (tmp_path / "again").read_bytes() == data and manifest.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_max_request_kb_and_in_flight_mb_from_the_connection_cap_the_requests(sshd, sftp_dir, tmp_path):
+    from types import SimpleNamespace
+
+    extra = {"key_file": "k", "host_key": sshd.host_key_line, "max_request_kb": "64", "in_flight_mb": "0.5"}
+    conn = SimpleNamespace(conn_id="bank_x", host=sshd.host, port=sshd.port, login=sshd.user, extra_dejson=extra)
+    assert SftpSettings.from_connection(conn).max_request == 65_536
+    data = _payload(1_000_003)
+    with SftpLink(sshd.settings(max_request=65_536, in_flight=512 * 1024)) as link:
+        assert link.pipeline.limits.read == 65_536 and link.pipeline.in_flight == 512 * 1024
+        link.upload(_write(tmp_path / "src", data), sftp_dir, "REQ_C.dat")
+        link.download(sftp_dir, "REQ_C.dat", tmp_path / "got")
+    assert (tmp_path / "got").read_bytes() == data
+
+
+def test_a_server_without_announced_limits_gets_32k_requests_and_files_arrive_intact(tmp_path):
+    # paramiko's own SFTP server (the demo's sandbox) does not answer limits@openssh.com.
+    from sandbox.banks.sftp_server import InProcessSftpServer
+
+    key_line = write_ed25519_key(tmp_path / "client")
+    server = InProcessSftpServer(tmp_path / "served", key_line).start()
+    try:
+        settings = SftpSettings(
+            host=server.host, port=server.port, username="demo", key_file=str(tmp_path / "client"),
+            host_key=server.host_key_line, connect_timeout=10, operation_timeout=20,
+        )  # fmt: skip
+        data = _payload(700_001)
+        with SftpLink(settings) as link:
+            assert (link.pipeline.limits.read, link.pipeline.limits.write) == (32_768, 32_768)
+            link.upload(_write(tmp_path / "src", data), ".", "RESP_P.dat")
+            link.download(".", "RESP_P.dat", tmp_path / "got")
+    finally:
+        server.stop()
+    assert (tmp_path / "got").read_bytes() == data == (tmp_path / "served" / "RESP_P.dat").read_bytes()
+
+
+def test_a_refused_pipelined_read_or_write_leaves_the_link_usable(sshd, sftp_dir, tmp_path):
+    import io
+
+    from connectors.sftp_pipeline import Refused
+
+    data = _payload(1_000_000)
+    with SftpLink(sshd.settings()) as link:
+        link.upload(_write(tmp_path / "src", data), sftp_dir, "RESP_R.dat")
+        got = bytearray()
+        with link.sftp.open(f"{sftp_dir}/RESP_R.dat", "rb") as remote, pytest.raises(Refused, match="ended at"):
+            link.pipeline.read_into(remote.handle, 3_000_000, got.extend)  # more than the file holds
+        assert bytes(got) == data and not link.pipeline.busy
+        with link.sftp.open(f"{sftp_dir}/RESP_R.dat", "rb") as remote, pytest.raises(Refused, match="refused"):
+            link.pipeline.write_from(remote.handle, io.BytesIO(_payload(3_000_000)), lambda block: None)
+        assert not link.pipeline.busy  # every answer in flight was read: the same channel goes on
+        link.download(sftp_dir, "RESP_R.dat", tmp_path / "got")
+    assert (tmp_path / "got").read_bytes() == data
 
 
 def _write(path: Path, data: bytes) -> Path:

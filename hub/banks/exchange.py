@@ -71,10 +71,27 @@ def file_name(template: str, *, bank: str, stem: str) -> str:
 
 
 class SftpRequestDeliverer:
-    """Deliver chunks of mapped control requests to one bank as sealed request files over SFTP."""
+    """Deliver chunks of mapped control requests to one bank as sealed request files over SFTP.
 
-    def __init__(self, bank: BankConfig, link: SftpLink, hub: Engine, work_dir: Path):
+    Also any other one-way sealed file partner (e.g. hub/reports): ``flow``, the ``layout`` kind and the
+    ``folder`` name say which files; ``awaits_response=False`` records each file as COMPLETE, since nobody
+    answers it.
+    """
+
+    def __init__(
+        self,
+        bank: BankConfig,
+        link: SftpLink,
+        hub: Engine,
+        work_dir: Path,
+        *,
+        flow: str = FLOW_NAME,
+        layout: str = "request",
+        folder: str = "request_dir",
+        awaits_response: bool = True,
+    ):
         self.bank, self.link, self.hub, self.work_dir = bank, link, hub, Path(work_dir)
+        self.flow, self.layout_kind, self.folder_name, self.awaits_response = flow, layout, folder, awaits_response
         self.name = bank.code
         self.files: list[str] = []
         self._seq = 0
@@ -82,7 +99,7 @@ class SftpRequestDeliverer:
     def _batch_id(self) -> str:
         query = (
             select(_batches.c.batch_id)
-            .where(_batches.c.flow == FLOW_NAME, _batches.c.partner == self.bank.code, _batches.c.status == "RUNNING")
+            .where(_batches.c.flow == self.flow, _batches.c.partner == self.bank.code, _batches.c.status == "RUNNING")
             .order_by(_batches.c.started_at.desc())
             .limit(1)
         )
@@ -91,7 +108,7 @@ class SftpRequestDeliverer:
 
     def _already_delivered(self, keys: list[str]) -> dict[str, int]:
         query = select(_keys.c.record_key, _keys.c.record_version).where(
-            _keys.c.flow == FLOW_NAME, _keys.c.partner == self.bank.code, _keys.c.record_key.in_(keys)
+            _keys.c.flow == self.flow, _keys.c.partner == self.bank.code, _keys.c.record_key.in_(keys)
         )
         have: dict[str, int] = {}
         with self.hub.connect() as connection:
@@ -116,7 +133,7 @@ class SftpRequestDeliverer:
         batch_id = self._batch_id()
         self._seq += 1
         stem = exchange_stem(self.bank.code, batch_id, self._seq)
-        layout = self.bank.layout("request")
+        layout = self.bank.layout(self.layout_kind)
         name = file_name(layout.name_template, bank=self.bank.code, stem=stem)
         plain, sealed = self.work_dir / f"{name}.plain", self.work_dir / f"{name}.sealed"
         try:
@@ -128,7 +145,7 @@ class SftpRequestDeliverer:
             keys = self.bank.keys
             seal(_blocks(plain), sealed, file_name=name, sender=keys.court_sign, recipient=keys.bank_box)
             plain.unlink()
-            manifest = self.link.upload(sealed, self.bank.folder("request_dir"), name)
+            manifest = self.link.upload(sealed, self.bank.folder(self.folder_name), name)
         finally:
             plain.unlink(missing_ok=True)
             sealed.unlink(missing_ok=True)
@@ -137,20 +154,21 @@ class SftpRequestDeliverer:
             connection.execute(
                 insert(_pending).values(
                     exchange_id=f"{self.bank.code}:{name}",
-                    flow=FLOW_NAME,
+                    flow=self.flow,
                     partner=self.bank.code,
                     batch_id=batch_id,
                     kind="FILE",
                     record_count=len(fresh),
-                    status="AWAITING",
+                    status="AWAITING" if self.awaits_response else "COMPLETE",
                     submitted_at=now,
-                    due_at=now + timedelta(hours=self.bank.response_hours),
+                    due_at=now + timedelta(hours=self.bank.response_hours if self.awaits_response else 0),
+                    completed_at=None if self.awaits_response else now,
                     note=f"stem={stem} sha256={manifest.sha256} size={manifest.size}",
                 )
             )
         self.files.append(name)
         result.applied = [str(r[key]) for r in fresh]
-        log.info("%s: request file %s with %d requests uploaded", self.bank.code, name, len(fresh))
+        log.info("%s: %s file %s with %d records uploaded", self.bank.code, self.layout_kind, name, len(fresh))
         return result
 
 

@@ -1,6 +1,6 @@
 """The bank DAGs, built for every configured bank (hub.banks.config.configured_banks): one file in
 ``dags/`` each, two lines. Tasks run in the bank's pool, retry with backoff and write failures to the
-ledger (hub.runner.record_task_failure), like the other flows.
+ledger (hub.runner.record_task_failure) and a policy violation is not retried, like the other flows.
 
 ``bank_inquiry_control``: per bank, send requests → await responses (a reschedule-mode sensor: no worker
 slot is held between pokes; when its timeout passes it gives up softly) → ingest responses (which also
@@ -11,23 +11,15 @@ marks requests past their due time OVERDUE for operators).
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, task
 
-from hub import runner
 from hub.banks import tasks
 from hub.banks.config import configured_banks
 from hub.banks.flows import FLOW_NAME, STATEMENT_FLOW
+from hub.runner import DEFAULT_ARGS, not_retried_on_policy_violation
 
-DEFAULT_ARGS = {
-    "retries": 3,
-    "retry_delay": timedelta(seconds=10),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-    "on_failure_callback": runner.record_task_failure,
-}
 #: Sensor tuning: how often to look for responses, and how long one run waits before giving up softly
 #: (requests stay awaited; the next run waits again; past the bank's due time they become OVERDUE).
 POKE_SECONDS = float(os.environ.get("HUB_BANK_POKE_SECONDS", "300"))
@@ -51,7 +43,9 @@ def _dag(dag_id: str, description: str, schedule: str | None) -> DAG:
 def build_bank_control_dag(*, schedule: str | None = "0 * * * *") -> DAG:
     with _dag(FLOW_NAME, "网络查控: control requests to every configured bank, responses back", schedule) as dag:
         for code in configured_banks():
-            send = task(task_id=f"send_requests_{code}", pool=code)(tasks.send_requests)
+            send = task(task_id=f"send_requests_{code}", pool=code)(
+                not_retried_on_policy_violation(tasks.send_requests)
+            )
             wait = task.sensor(
                 task_id=f"await_responses_{code}",
                 pool=code,

@@ -1,6 +1,12 @@
 """The courts' enforcement case system (执行办案系统) as the hub sees it: the canonical model."""
 
 from hub.casesystem import banks as _banks  # noqa: F401  (bank tables on the shared metadata)
+from hub.casesystem.military import (
+    ASSISTANCE_KINDS,
+    military_incoming_requests,
+    military_outgoing_requests,
+    military_status_history,
+)
 from hub.casesystem.public_security import (
     LOCATE_EVENT_KINDS,
     LOCATE_STATUSES,
@@ -22,6 +28,7 @@ from hub.casesystem.schema import (
 )
 
 __all__ = [
+    "ASSISTANCE_KINDS",
     "CASE_STATUSES",
     "DISHONEST_STATES",
     "DISHONEST_TRIGGERS",
@@ -36,5 +43,8 @@ __all__ = [
     "locate_requests",
     "locate_results",
     "metadata",
+    "military_incoming_requests",
+    "military_outgoing_requests",
+    "military_status_history",
     "parties",
 ]

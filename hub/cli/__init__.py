@@ -13,7 +13,19 @@ def main() -> None:
 
 def _register() -> None:
     # Each command lives in its own module; importing them here keeps `hub --help` complete.
-    for module_name in ("seed", "validate", "run", "ledger", "alerts", "quarantine", "quality", "db", "demo"):
+    for module_name in (
+        "seed",
+        "validate",
+        "run",
+        "ledger",
+        "alerts",
+        "quarantine",
+        "quality",
+        "db",
+        "demo",
+        "policy",
+        "military",
+    ):
         module = __import__(f"hub.cli.{module_name}", fromlist=["command"])
         main.add_command(module.command)
 

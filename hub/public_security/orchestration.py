@@ -12,19 +12,18 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict
-from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, task
 
 from connectors.db import DatabaseLink
-from hub import ledger
 from hub.connections import sqlalchemy_url
 from hub.db import hub_engine
 from hub.pipeline import run_outbound
-from hub.public_security.flows import PARTNER, exchange
+from hub.public_security.flows import exchange
 from hub.public_security.results import collect, status_counts
 from hub.public_security.transport import TicketDeliverer, partner_client
+from hub.runner import DEFAULT_ARGS, not_retried_on_policy_violation
 
 log = logging.getLogger(__name__)
 
@@ -54,34 +53,11 @@ def collect_results(flow_name: str, wait_seconds: float | None = None) -> dict:
             spec, partner_client(spec.flow.partner_conn_id), case_system.engine, hub_engine(),
             wait_seconds=wait, poll_seconds=poll,
         )  # fmt: skip
-        requests = status_counts(case_system.engine)
+        requests = status_counts(case_system.engine, spec)
     finally:
         case_system.dispose()
     log.info("%s: results %s; requests by status %s", flow_name, summary, requests)
     return {**asdict(summary), "requests": requests}
-
-
-def record_task_failure(context) -> None:
-    """on_failure_callback: the failure becomes a ledger entry of the flow (partner public_security)."""
-    task_instance = context.get("ti") or context.get("task_instance")
-    dag_id, task_id = getattr(task_instance, "dag_id", "?"), getattr(task_instance, "task_id", "?")
-    run_id = str(getattr(task_instance, "run_id", "?"))
-    error = context.get("exception")
-    reason = f"task {task_id} of run {run_id} failed: {type(error).__name__ if error else 'unknown'}: {error}"
-    try:
-        with hub_engine().begin() as connection:
-            ledger.append(connection, [ledger.batch_trace(run_id[:36], dag_id, PARTNER, "OUT", "task_failed", reason)])
-    except Exception:  # the callback must never hide the original failure
-        log.exception("could not record the failure of %s.%s in the ledger", dag_id, task_id)
-
-
-DEFAULT_ARGS = {
-    "retries": 3,
-    "retry_delay": timedelta(seconds=10),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-    "on_failure_callback": record_task_failure,
-}
 
 
 def build_public_security_dag(flow_name: str, *, schedule: str | None = "*/10 * * * *") -> DAG:
@@ -100,6 +76,7 @@ def build_public_security_dag(flow_name: str, *, schedule: str | None = "*/10 * 
     ) as dag:
 
         @task(task_id="submit", pool=flow.partner)
+        @not_retried_on_policy_violation
         def submit_task() -> dict:
             return submit(flow.name)
 

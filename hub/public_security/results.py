@@ -2,12 +2,14 @@
 
 For every ticket of the flow still AWAITING (or OVERDUE: a late answer is still taken) in
 ``pending_exchanges``, the ``Fetch*`` operation is called until the partner says the ticket is complete or
-the task's wait is over. Each answer is flattened (results; events nested in them), mapped back with the
-partner's inbound mapping, gated with the flow's inbound suite, and checked against what was submitted:
-a result for a request the hub did not send under that ticket is quarantined, never loaded. Results and
-events are loaded by the partner's own ids (a second fetch loads nothing twice) and every result is a
-ledger entry. A ticket past its due time becomes OVERDUE, and so do its unanswered requests, which
-officers see in the case system. A fetch that fails (fault, refused response, timeout) is a ledger entry
+the task's wait is over. Each answer is checked by :mod:`.answers` (flattened into results and their
+nested rows, mapped back with the partner's inbound mapping, gated with the flow's inbound suites, and
+matched to the ticket: a result for a request the hub did not send under that ticket is quarantined,
+never loaded). Results and nested rows are loaded by the partner's own ids (a second fetch loads nothing
+twice), the requests they answer move to their new status, every result is a ledger entry, and the
+flow's post-load hook may raise operator alerts (an interception) in the same hub transaction. A ticket
+past its due time becomes OVERDUE, and so do its unanswered requests, which officers see in the case
+system. A fetch that fails (fault, refused response, timeout) is a ledger entry
 and fails the task; the ticket stays awaited, so nothing is lost.
 """
 
@@ -19,17 +21,18 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-import pandas as pd
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, or_, select, update
 
 from connectors.soap import SoapPartner
 from hub import batches, ledger, quarantine
-from hub.casesystem import locate_events, locate_requests, locate_results
-from hub.db.models import PendingExchange
+from hub.alerts import URGENT, raise_alerts
+from hub.db.models import LedgerEntry, PendingExchange
 from hub.errors import DeliveryError, PartnerResponseRefused
 from hub.ledger import Trace, payload_hash, utcnow
-from hub.mapping import load_mapping, to_python_rows
-from hub.public_security.flows import AsyncExchange
+from hub.mapping import load_mapping
+from hub.public_security.answers import AnswerChecker
+from hub.public_security.flows import OPEN_REQUEST_STATUSES, AsyncExchange
+from hub.public_security.flows import exchange as flow_exchange
 from hub.quality.gate import QualityGate
 from hub.settings import get_settings
 
@@ -49,7 +52,9 @@ class CollectSummary:
     loaded: int = 0
     already_loaded: int = 0
     quarantined: int = 0
-    events_loaded: int = 0
+    events_loaded: int = 0  # nested rows of every kind (events, vehicles, interceptions)
+    nested_loaded: dict = field(default_factory=dict)  # element → rows loaded
+    alerts: int = 0
     quarantine_reasons: dict = field(default_factory=dict)
 
     def figures(self) -> dict:
@@ -75,17 +80,22 @@ def collect(
     flow = exchange.flow
     settings = get_settings()
     mapping = load_mapping(settings.mappings_dir / f"{flow.partner}.yaml")
-    results_target = mapping.inbound_target(exchange.result_target)
-    events_target = mapping.inbound_target(exchange.event_target) if exchange.event_target else None
-    gate = QualityGate(
-        settings.expectations_dir / f"{exchange.inbound_suite}.json", "result_id", 1.0, name=f"{flow.name}_inbound"
+    nested_targets = {n.element: mapping.inbound_target(n.target) for n in exchange.nested}
+    checker = AnswerChecker(
+        exchange,
+        mapping.inbound_target(exchange.result_target),
+        nested_targets,
+        _gate(settings, exchange.inbound_suite, "result_id"),
+        {n.element: _gate(settings, n.suite, nested_targets[n.element].key) for n in exchange.nested if n.suite},
     )
+    gates = [checker.gate, *checker.nested_gates.values()]
     summary = CollectSummary()
     batch_id = str(uuid.uuid4())
     batches.open_batch(hub, batch_id, flow.name, flow.partner, IN, f"fetch results of open {flow.name} tickets")
-    gate.begin(batch_id)
+    for gate in gates:
+        gate.begin(batch_id)
     deadline = time.monotonic() + wait_seconds
-    loader = _Loader(exchange, results_target, events_target, gate, case_system, hub, batch_id, summary)
+    loader = _Loader(exchange, checker, case_system, hub, batch_id, summary)
     try:
         while True:
             with hub.connect() as connection:
@@ -107,9 +117,15 @@ def collect(
         )  # fmt: skip
         raise
     finally:
-        gate.finish()
+        for gate in gates:
+            gate.finish()
     batches.close_batch(hub, batch_id, flow.name, flow.partner, IN, figures=summary.figures())
     return summary
+
+
+def _gate(settings, suite: str, key: str) -> QualityGate:
+    # Threshold 1.0: an answer is never refused as a whole, each bad row is quarantined on its own.
+    return QualityGate(settings.expectations_dir / f"{suite}.json", key, 1.0, name=suite)
 
 
 def results_feed(flow_name: str) -> str:
@@ -127,9 +143,7 @@ def _count_open(hub: Engine, flow: str) -> int:
 @dataclass
 class _Loader:
     exchange: AsyncExchange
-    results_target: object
-    events_target: object
-    gate: QualityGate
+    checker: AnswerChecker
     case_system: Engine
     hub: Engine
     batch_id: str
@@ -158,105 +172,99 @@ class _Loader:
             raise
         self.summary.tickets_fetched += 1
         submitted = set(json.loads(ticket["note"] or "{}").get("requests", []))
-        self._load(ticket_id, answer.get("result") or [], submitted)
+        self._load(ticket_id, answer.get(self.exchange.result_element) or [], submitted)
         self._settle(ticket, bool(answer.get("complete")), int(answer.get("pending") or 0))
 
     def _load(self, ticket_id: str, results: list[dict], submitted: set[str]) -> None:
         if not results:
             return
-        raw_results, raw_events = [], []
-        for result in results:
-            raw_results.append({
-                "resultId": result.get("resultId"),
-                "requestId": result.get("requestId"),
-                "status": result.get("status"),
-                "registeredAddress": result.get("registeredAddress"),
-                "currentAddress": result.get("currentAddress"),
-                "phones": ",".join(result.get("phone") or []) or None,
-            })  # fmt: skip
-            for event in result.get("event") or []:
-                raw_events.append({**event, "resultId": result.get("resultId"), "requestId": result.get("requestId")})
-        frame = pd.DataFrame(raw_results)
-        mapped, errors = self.results_target.apply(frame)
-        reasons: dict[str, list[str]] = {
-            str(frame.at[i, "resultId"]): [f"mapping: {e}" for e in why] for i, why in errors.items()
-        }
-        checked = self.gate.check(mapped)
-        for key, why in checked.failures.items():
-            reasons.setdefault(key, []).extend(why)
-        good: list[dict] = []
-        for row in to_python_rows(checked.passed):
-            key = str(row["result_id"])
-            if str(row["request_id"]) not in submitted:
-                reasons.setdefault(key, []).append(
-                    f"result for request {row['request_id']}, which the hub did not submit under ticket {ticket_id}"
-                )
-            else:
-                row["request_id"] = int(row["request_id"])
-                good.append(row)
-        good_results = {row["result_id"] for row in good}
-        events, event_reasons = self._events(raw_events, good_results)
-        now = utcnow()
+        checked = self.checker.check_answer(ticket_id, results, submitted)
+        good, now = checked.results, utcnow()
+        fresh_nested: dict[str, list[dict]] = {}
         with self.case_system.begin() as connection:
-            fresh = self._fresh(connection, locate_results, "result_id", good)
+            fresh = self._fresh(connection, self.exchange.result_table, "result_id", good)
             if fresh:
-                connection.execute(insert(locate_results), [{**row, "loaded_at": now} for row in fresh])
-            fresh_events = self._fresh(connection, locate_events, "event_id", events)
-            if fresh_events:
-                connection.execute(insert(locate_events), [{**row, "loaded_at": now} for row in fresh_events])
-            for status, answered in (("FOUND", "ANSWERED"), ("NOT_FOUND", "NOT_FOUND")):
-                ids = [row["request_id"] for row in good if row["status"] == status]
-                if ids:
-                    connection.execute(
-                        update(locate_requests)
-                        .where(locate_requests.c.id.in_(ids))
-                        .where(locate_requests.c.status.in_(["PENDING", "SUBMITTED", "OVERDUE"]))
-                        .values(status=answered, answered_at=now)
-                    )
+                connection.execute(insert(self.exchange.result_table), [{**row, "loaded_at": now} for row in fresh])
+            for nested in self.exchange.nested:
+                key = self.checker.nested_targets[nested.element].key
+                rows = self._fresh(connection, nested.table, key, checked.nested.get(nested.element, []))
+                if rows:
+                    connection.execute(insert(nested.table), [{**row, "loaded_at": now} for row in rows])
+                fresh_nested[nested.element] = rows
+            self._answer_requests(connection, good, now)
         fresh_ids = {row["result_id"] for row in fresh}
-        traces = [
-            self._trace(row, "loaded" if row["result_id"] in fresh_ids else "already_loaded",
-                        None if row["result_id"] in fresh_ids else "result loaded before: not loaded again")
-            for row in good
-        ]  # fmt: skip
+        traces = [self._result_trace(row, row["result_id"] in fresh_ids) for row in good]
+        every_reason = {**checked.reasons, **checked.nested_reasons}
         traces += [
             Trace(self.batch_id, self.flow.name, self.flow.partner, IN, "quarantined", "RECORD", key, None, None,
                   "; ".join(why))
-            for key, why in {**reasons, **event_reasons}.items()
+            for key, why in every_reason.items()
         ]  # fmt: skip
-        held = [(str(r["resultId"]), r) for r in raw_results if str(r["resultId"]) in reasons]
-        held += [(str(e.get("eventId")), e) for e in raw_events if str(e.get("eventId")) in event_reasons]
+        loaded = Loaded(self.exchange, self.batch_id, ticket_id, fresh, fresh_nested, checked.nested)
         with self.hub.begin() as connection:
             ledger.append(connection, traces)
             quarantine.hold(
                 # Under the results feed's own name: a release must never reach the submit run's
                 # released-request retry (whose keys are request ids, not the partner's result ids).
                 connection, flow=results_feed(self.flow.name), partner=self.flow.partner, batch_id=self.batch_id,
-                records=((key, None, record, {**reasons, **event_reasons}[key]) for key, record in held),
+                records=((key, None, record, every_reason[key]) for key, record in checked.held),
             )  # fmt: skip
-            self.summary.read += len(raw_results)
+            if self.exchange.after_load is not None:
+                alerts = self.exchange.after_load(loaded, connection)
+                raise_alerts(connection, alerts)
+                self.summary.alerts += len(alerts)
+            self.summary.read += checked.raw_results
             self.summary.loaded += len(fresh)
             self.summary.already_loaded += len(good) - len(fresh)
-            self.summary.quarantined += len(reasons) + len(event_reasons)
-            self.summary.events_loaded += len(fresh_events)
-            for why in [*reasons.values(), *event_reasons.values()]:
+            self.summary.quarantined += checked.quarantined
+            self.summary.events_loaded += sum(len(rows) for rows in fresh_nested.values())
+            for element, rows in fresh_nested.items():
+                self.summary.nested_loaded[element] = self.summary.nested_loaded.get(element, 0) + len(rows)
+            for why in every_reason.values():
                 for reason in why:
                     self.summary.quarantine_reasons[reason] = self.summary.quarantine_reasons.get(reason, 0) + 1
             batches.record_progress(connection, self.batch_id, self.summary.figures())
 
-    def _events(self, raw_events: list[dict], good_results: set[str]) -> tuple[list[dict], dict[str, list[str]]]:
-        if not raw_events or self.events_target is None:
-            return [], {}
-        frame = pd.DataFrame(raw_events)
-        mapped, errors = self.events_target.apply(frame)
-        reasons = {str(frame.at[i, "eventId"]): [f"mapping: {e}" for e in why] for i, why in errors.items()}
-        events = []
-        for row in to_python_rows(mapped):
-            if row["result_id"] not in good_results:
-                continue  # its result was quarantined: the raw result carries the event with it
-            row["request_id"] = int(row["request_id"])
-            events.append(row)
-        return events, reasons
+    def _answer_requests(self, connection, good: list[dict], now) -> None:
+        """Move each answered request to its new status (never downgrading an answer); with a version
+        column, only an answer to the request's current version moves it."""
+        exchange, table = self.exchange, self.exchange.request_table
+        movable = table.c.status.in_(OPEN_REQUEST_STATUSES)
+        rows = [row for row in good if row["status"] in exchange.answered]
+        if not rows:
+            return
+        if not exchange.copy_back and exchange.version_column is None:  # one statement per status
+            for status, answered in exchange.answered.items():
+                ids = [row["request_id"] for row in rows if row["status"] == status]
+                if ids:
+                    connection.execute(
+                        update(table).where(table.c.id.in_(ids), movable).values(status=answered, answered_at=now)
+                    )
+            return
+        # executemany cannot expand IN (...): the same condition spelled with OR.
+        statement = update(table).where(
+            table.c.id == bindparam("_id"), or_(*(table.c.status == s for s in OPEN_REQUEST_STATUSES))
+        )
+        if exchange.version_column is not None:
+            statement = statement.where(table.c.version == bindparam("_version"))
+        values = {"status": bindparam("_status"), "answered_at": bindparam("_now")}
+        values |= {column: bindparam(f"_{column}") for column in exchange.copy_back}
+        parameters = [
+            {"_id": row["request_id"], "_status": exchange.answered[row["status"]], "_now": now,
+             "_version": row.get(exchange.version_column) if exchange.version_column else None,
+             **{f"_{column}": row[source] for column, source in exchange.copy_back.items()}}
+            for row in rows
+        ]  # fmt: skip
+        connection.execute(statement.values(values), parameters)
+
+    def _result_trace(self, row: dict, fresh: bool) -> Trace:
+        if not fresh:
+            return self._trace(row, "already_loaded", "result loaded before: not loaded again")
+        special = self.exchange.outcomes.get(row["status"])
+        if special is None:
+            return self._trace(row, "loaded", None)
+        outcome, reason = special
+        return self._trace(row, outcome, reason.format(**row))
 
     @staticmethod
     def _fresh(connection, table, key: str, rows: list[dict]) -> list[dict]:
@@ -291,12 +299,12 @@ class _Loader:
             self.summary.tickets_complete += 1
             return
         if ticket["status"] == "AWAITING" and now > ticket["due_at"]:
+            table = self.exchange.request_table
             with self.case_system.begin() as connection:
                 connection.execute(
-                    update(locate_requests)
-                    .where(locate_requests.c.ticket_id == ticket_id, locate_requests.c.status == "SUBMITTED")
+                    update(table).where(table.c.ticket_id == ticket_id, table.c.status == "SUBMITTED")
                     .values(status="OVERDUE")
-                )
+                )  # fmt: skip
             with self.hub.begin() as connection:
                 connection.execute(
                     update(_pending).where(_pending.c.id == ticket["id"]).values(status="OVERDUE")
@@ -313,18 +321,46 @@ def _note(ticket: dict, state: str) -> str:
     return json.dumps(note)
 
 
-def status_counts(case_system: Engine) -> dict[str, int]:
-    """What officers see: requests by status (PENDING, SUBMITTED, ANSWERED, NOT_FOUND, OVERDUE)."""
+@dataclass(frozen=True)
+class Loaded:
+    """What one fetched answer loaded, for the flow's post-load hook: the fresh results and nested rows,
+    and every nested row that passed (fresh or loaded before: a hook that must act exactly once checks
+    the ledger, so that a crash between the two databases' commits loses no alert)."""
+
+    exchange: AsyncExchange
+    batch_id: str
+    ticket_id: str
+    results: list[dict]
+    nested: dict[str, list[dict]]  # element → rows loaded now
+    passed: dict[str, list[dict]]  # element → rows that passed the checks (loaded now or before)
+
+
+def status_counts(case_system: Engine, exchange: AsyncExchange | str = "debtor_locate") -> dict[str, int]:
+    """What officers see: requests of the flow by status (PENDING, SUBMITTED, answered ones, OVERDUE)."""
+    table = (flow_exchange(exchange) if isinstance(exchange, str) else exchange).request_table
     with case_system.connect() as connection:
-        rows = connection.execute(
-            select(locate_requests.c.status, func.count()).group_by(locate_requests.c.status)
-        ).all()  # fmt: skip
+        rows = connection.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
     return {status: count for status, count in rows}
+
+
+def outcome_counts(hub: Engine, flow_name: str, outcomes: tuple[str, ...]) -> dict[str, int]:
+    """How many ledger entries of the flow have each of ``outcomes`` (e.g. alert_urgent, stale)."""
+    entries = LedgerEntry.__table__
+    with hub.connect() as connection:
+        rows = connection.execute(
+            select(entries.c.outcome, func.count())
+            .where(entries.c.flow == flow_name, entries.c.outcome.in_(outcomes))
+            .group_by(entries.c.outcome)
+        ).all()  # fmt: skip
+    counts = dict(rows)
+    return {outcome: counts.get(outcome, 0) for outcome in outcomes}
 
 
 def flow_summary(flow_name: str, hub: Engine, case_system: Engine) -> dict:
     """The figures of a public-security flow for a summary table: the last submit and collect batches,
-    requests by status (what officers see) and tickets by status (pending_exchanges)."""
+    requests by status (what officers see), tickets by status (pending_exchanges), rows loaded in the
+    case system (results and nested rows, all runs) and the flow's alerts and stale answers."""
+    spec = flow_exchange(flow_name)
     out, inbound = batches.latest(hub, flow_name, "OUT") or {}, batches.latest(hub, flow_name, IN) or {}
     with hub.connect() as connection:
         tickets = dict(
@@ -332,11 +368,18 @@ def flow_summary(flow_name: str, hub: Engine, case_system: Engine) -> dict:
                 select(_pending.c.status, func.count()).where(_pending.c.flow == flow_name).group_by(_pending.c.status)
             ).all()
         )
+    with case_system.connect() as connection:
+        loaded = {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (spec.result_table, *(n.table for n in spec.nested))
+        }
     return {
         "flow": flow_name,
         "submitted": {k: out.get(k, 0) for k in ("extracted", "delivered", "duplicates", "quarantined", "rejected")},
         "collected": {k: inbound.get(k, 0) for k in ("extracted", "loaded", "duplicates", "quarantined")},
-        "requests": status_counts(case_system),
+        "requests": status_counts(case_system, spec),
         "tickets": tickets,
+        "loaded": loaded,
+        "outcomes": outcome_counts(hub, flow_name, (URGENT, *(o for o, _ in spec.outcomes.values()))),
         "ledger_ok": ledger.verify(hub).ok,
     }

@@ -15,26 +15,32 @@ import json
 import os
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
 from connectors.base import ChunkDelivery, TargetSpec
 from connectors.soap import SoapPartner, SoapSettings, settings_from_connection, shared_partner
-from hub.casesystem import locate_requests
 from hub.connections import get_connection
 from hub.db.models import PendingExchange
 from hub.ledger import utcnow
 from hub.public_security.flows import BINDING, CONN_ID, PARTNER, AsyncExchange
-from hub.settings import PROJECT_ROOT
+from hub.settings import get_settings
 
-CONTRACT_WSDL = PROJECT_ROOT / "contracts" / "public_security" / "v1" / "public_security.wsdl"
+
+def contract_wsdl() -> Path:
+    """The contract's WSDL under HUB_CONTRACTS_DIR (default: the project's contracts/; /opt/airflow/contracts in
+    the image), unless the connection's extra names another."""
+    return get_settings().contracts_dir / "public_security" / "v1" / "public_security.wsdl"
+
+
 _pending = PendingExchange.__table__
 
 
 def soap_settings(conn_id: str = CONN_ID) -> SoapSettings:
     """The partner's SOAP settings from its Airflow connection (see docs/public_security.md)."""
     return settings_from_connection(
-        get_connection(conn_id), partner=PARTNER, default_wsdl=CONTRACT_WSDL, binding=BINDING
+        get_connection(conn_id), partner=PARTNER, default_wsdl=contract_wsdl(), binding=BINDING
     )
 
 
@@ -63,20 +69,25 @@ class TicketDeliverer:
         versions = {str(row[target.key]): int(row[target.version]) for row in rows}
         identity = ",".join(f"{key}:{versions[key]}" for key in sorted(keys))
         batch_id = hashlib.sha256(f"{self.exchange.flow.name}|{identity}".encode()).hexdigest()[:32]
+        # The version stays in the hub unless the contract carries it (versioned orders do).
+        dropped = None if self.exchange.sends_version else target.version
         requests = [
-            {name: str(value) for name, value in row.items() if name != target.version and value is not None}
-            for row in rows
+            {name: str(value) for name, value in row.items() if name != dropped and value is not None} for row in rows
         ]
-        answer = self.client.call(self.exchange.submit_operation, request_ids=keys, batchId=batch_id, request=requests)
+        element = self.exchange.request_element
+        answer = self.client.call(
+            self.exchange.submit_operation, request_ids=keys, batchId=batch_id, **{element: requests}
+        )
         ticket = answer["ticketId"]
         duplicates = set(answer.get("duplicate") or [])
         now = utcnow()
         due = now + timedelta(hours=due_hours(self.exchange))
+        table = self.exchange.request_table
         with self.case_system.begin() as connection:
             connection.execute(
-                update(locate_requests)
-                .where(locate_requests.c.id.in_([int(k) for k in keys]))
-                .where(locate_requests.c.status.in_(["PENDING", "OVERDUE"]))  # never downgrade an answer
+                update(table)
+                .where(table.c.id.in_([int(k) for k in keys]))
+                .where(table.c.status.in_(["PENDING", "OVERDUE"]))  # never downgrade an answer
                 .values(status="SUBMITTED", ticket_id=ticket, submitted_at=now, due_at=due)
             )
         with self.hub.begin() as connection:

@@ -2,11 +2,19 @@
 
 The suite is a file in ``expectations/`` (loaded, not built in code). The GE context, datasource and
 validation definition are made once per gate (once per task); each chunk is one validation run with
-``COMPLETE`` results indexed by the record key, so every failed expectation is named per row. Rows that
-fail go to quarantine with all their reasons. The batch fails when its failure rate so far passes the
-flow's threshold, judged once at least ``min_rows`` rows were checked so that a few bad rows in a small
-chunk do not stop a flow; the chunk that tips it is neither delivered nor quarantined (the data needs a
-fix first) and earlier chunks stay as they were.
+``COMPLETE`` results, whose unexpected rows come back as row positions (GE builds one dict per failing
+row when asked for key columns; positions cost nothing and map to record keys with one numpy take), so
+every failed expectation is named per row. Rows that fail go to quarantine with all their reasons.
+
+``expect_compound_columns_to_be_unique`` is the one expectation the gate evaluates itself, across every
+chunk of a batch (:mod:`hub.quality.duplicates`): GE sees one chunk, and a duplicate in another chunk of
+the same run would pass. The first occurrence of a compound key in the batch passes; each later one is
+quarantined with the suite's reason and the key of the record that came first.
+
+The batch fails when its failure rate so far passes the flow's threshold, judged once at least
+``min_rows`` rows were checked so that a few bad rows in a small chunk do not stop a flow; the chunk that
+tips it is neither delivered nor quarantined (the data needs a fix first, and its keys are not counted as
+seen) and earlier chunks stay as they were.
 """
 
 from __future__ import annotations
@@ -21,10 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hub.errors import ConfigurationError, QualityGateError
-from hub.quality import report
+from hub.quality import duplicates, report
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,25 @@ class GateResult:
         return len(self.failures) / self.checked if self.checked else 0.0
 
     def reason_counts(self) -> Counter:
-        return Counter(reason for reasons in self.failures.values() for reason in reasons)
+        """How many rows failed each expectation (the reasons without the records they name)."""
+        return Counter(duplicates.reason_family(reason) for reasons in self.failures.values() for reason in reasons)
+
+
+reason_family = duplicates.reason_family  # for counting reasons: the record a duplicate names left out
+
+#: Expectation types the gate evaluates over the whole batch instead of handing them to GE chunk by chunk.
+BATCH_SCOPED = ("expect_compound_columns_to_be_unique",)
+
+
+@dataclass
+class _BatchUnique:
+    """One ``expect_compound_columns_to_be_unique`` of the suite, checked across the chunks of a batch."""
+
+    columns: list[str]
+    ignore_row_if: str
+    reason: str
+    label: str
+    seen: duplicates.FirstSeen = field(default_factory=duplicates.FirstSeen)
 
 
 @dataclass
@@ -56,6 +83,7 @@ class QualityGate:
     _run: report.GateRunFigures | None = None
     _columns: set[str] | None = None  # the columns the suite names; None: it may read any
     _suite_document: dict = field(default_factory=dict)
+    _batch_unique: list[_BatchUnique] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -76,8 +104,13 @@ class QualityGate:
             raise ConfigurationError(f"cannot load expectation suite {self.suite_path}: {exc}") from exc
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._batch_unique = _batch_scoped(self._suite_document, self.suite_path)
+        document = {
+            **self._suite_document,
+            "expectations": [e for e in self._suite_document.get("expectations", []) if _kind(e) not in BATCH_SCOPED],
+        }
         try:
-            suite = gx.ExpectationSuite(**self._suite_document)
+            suite = gx.ExpectationSuite(**document)
         except Exception as exc:
             raise ConfigurationError(f"expectation suite {self.suite_path} is not valid: {exc}") from exc
         suite = context.suites.add(suite)
@@ -96,10 +129,19 @@ class QualityGate:
         """Validate one chunk. Never raises for bad data; raises QualityGateError past the threshold."""
         if chunk.empty:
             return GateResult(chunk, {}, 0)
-        result = self._validate(self._suite_frame(chunk))
+        frame = self._suite_frame(chunk)
+        result = self._validate(frame)
+        keys = chunk[self.key_field].astype(str).to_numpy(dtype=object)
         failures: dict[str, list[str]] = {}
         figures = self._figures()
         figures.chunks += 1
+
+        def fail(rows: object, reason: str) -> None:
+            for key in keys[rows].tolist():
+                reasons = failures.setdefault(key, [])
+                if reason not in reasons:
+                    reasons.append(reason)
+
         for outcome in result.results:
             config = outcome.expectation_config
             reason = (config.meta or {}).get("reason") or _describe(config)
@@ -113,12 +155,24 @@ class QualityGate:
                     f"suite {self.suite_name}: expectation {_describe(config)} could not run: "
                     f"{outcome.exception_info.get('exception_message')}"
                 )
-            for item in unexpected:
-                key = str(item[self.key_field] if isinstance(item, dict) else chunk.loc[item, self.key_field])
-                reasons = failures.setdefault(key, [])
-                if reason not in reasons:
-                    reasons.append(reason)
-        failed = chunk[self.key_field].astype(str).isin(list(failures))
+            fail(np.asarray(unexpected, dtype=np.int64), reason)  # row positions: the frame has a RangeIndex
+        pending = []
+        for rule in self._batch_unique:
+            absent = [c for c in rule.columns if c not in frame.columns]
+            if absent:
+                raise ConfigurationError(
+                    f"suite {self.suite_name}: expectation {rule.label} could not run: the chunk has no column "
+                    f"{', '.join(absent)}"
+                )
+            considered = np.flatnonzero(duplicates.considered_rows(frame, rule.columns, rule.ignore_row_if))
+            hashes = duplicates.key_hashes(frame.iloc[considered], rule.columns)
+            earlier, new_keys = rule.seen.check(hashes, keys[considered])
+            pending.append((rule, new_keys))
+            later = np.flatnonzero(earlier != None)  # noqa: E711  (elementwise)
+            figures.add(rule.label, rule.reason, len(considered), len(later))
+            for row, first in zip(considered[later].tolist(), earlier[later].tolist(), strict=True):
+                failures.setdefault(keys[row], []).append(duplicates.first_seen_reason(rule.reason, first))
+        failed = pd.Index(keys).isin(list(failures))  # hashed: np.isin compares objects pair by pair
         gate = GateResult(chunk[~failed], failures, len(chunk))
         checked, failed_count = self.checked_total + len(chunk), self.failed_total + len(failures)
         if checked >= self.min_rows and failed_count / checked > self.max_failure_rate:
@@ -131,6 +185,8 @@ class QualityGate:
             )
         self.checked_total, self.failed_total = checked, failed_count
         figures.rows_checked, figures.rows_failed = checked, failed_count
+        for rule, new_keys in pending:  # only an accepted chunk's keys count as seen
+            rule.seen.remember(new_keys)
         return gate
 
     def _validate(self, frame: pd.DataFrame):
@@ -142,26 +198,27 @@ class QualityGate:
         validator = Validator(
             batch_definition=self._validation.batch_definition,
             batch_parameters={"dataframe": frame},
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [self.key_field],
-                "return_unexpected_index_query": False,
-            },
+            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
         )
         return validator.validate_expectation_suite(self._validation.suite)
 
     def _suite_frame(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        """The chunk as the suite sees it: only the columns its expectations name (and the key), strings as
-        object arrays. GE copies and filters the frame per expectation, so the other columns (the long
-        obligation text…) only cost time; the rows, their index and their values are the chunk's own."""
+        """The chunk as the suite sees it: only the columns its expectations name (and the key), in dtypes
+        that are cheap to filter (see :func:`_compact`), with a RangeIndex (GE reports unexpected rows by
+        index label: here the row position). GE filters the frame again for every row condition and every
+        null check, so the other columns (the long obligation text…) only cost time; the rows, their order
+        and their values are the chunk's own."""
         names = self._columns
         frame = chunk if names is None else chunk[[c for c in chunk.columns if c in names]]
-        strings = {c: frame[c].astype(object) for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)}
-        return frame.assign(**strings) if strings else frame
+        compact = {c: _compact(frame[c]) for c in frame.columns}
+        frame = frame.assign(**{c: v for c, v in compact.items() if v is not None})
+        return frame.reset_index(drop=True)
 
     def begin(self, batch_id: str) -> None:
         """Start a gate run (one batch): cumulative figures and the threshold count from zero."""
         self.checked_total = self.failed_total = 0
+        for rule in self._batch_unique:
+            rule.seen.clear()
         self._run = report.GateRunFigures(
             flow=self.name,
             suite=self.suite_name,
@@ -188,6 +245,32 @@ class QualityGate:
         return self._run
 
 
+def _compact(column: pd.Series) -> pd.Series | None:
+    """The column in a dtype GE filters and null-checks cheaply, with the same values; None to keep it.
+
+    GE copies the frame for every row condition and scans it for nulls per expectation: on columns of
+    Python objects each pass visits every object. Dates (``datetime.date`` objects, as the extract yields
+    them) become ``datetime64`` and text with few distinct values (states, kinds, ID types) categorical;
+    other text stays object (``str`` columns become object, which the identifier checks read directly).
+    Only lossless conversions are made: a column with anything else in it is left as it is.
+    """
+    if isinstance(column.dtype, pd.StringDtype):
+        column = column.astype(object)
+    elif column.dtype != object:
+        return None
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "date":
+        try:
+            return pd.to_datetime(column)
+        except (ValueError, OverflowError):  # outside datetime64's range: leave the objects
+            return column
+    if kind == "string" and len(column) >= 64 and len(pd.unique(column.to_numpy()[:512])) <= 64:
+        codes, uniques = pd.factorize(column.to_numpy())  # (names and numbers are not even tried: see the sample)
+        if len(uniques) * 8 <= len(column):
+            return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=column.index)
+    return column
+
+
 def _describe(config) -> str:
     kwargs = config.kwargs or {}
     target = (
@@ -198,12 +281,40 @@ def _describe(config) -> str:
     return f"{config.type}({target})"
 
 
+def _kind(expectation: dict) -> str:
+    return expectation.get("type") or expectation.get("expectation_type") or ""
+
+
+def _batch_scoped(document: dict, path: Path) -> list[_BatchUnique]:
+    """The suite's batch-scoped expectations (:data:`BATCH_SCOPED`), checked for what the gate supports."""
+    rules = []
+    for expectation in document.get("expectations", []):
+        if _kind(expectation) not in BATCH_SCOPED:
+            continue
+        kwargs = dict(expectation.get("kwargs") or {})
+        columns = kwargs.pop("column_list", None)
+        ignore_row_if = kwargs.pop("ignore_row_if", "all_values_are_missing")
+        unsupported = sorted(set(kwargs) - {"result_format", "catch_exceptions", "meta"})
+        if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+            raise ConfigurationError(f"expectation suite {path}: {_kind(expectation)} needs a column_list of names")
+        if ignore_row_if not in duplicates.IGNORE_ROW_IF or unsupported:
+            raise ConfigurationError(
+                f"expectation suite {path}: the gate checks {_kind(expectation)}({','.join(columns)}) across the "
+                f"chunks of a batch and supports only column_list and ignore_row_if "
+                f"({', '.join(duplicates.IGNORE_ROW_IF)}); got {', '.join(unsupported) or repr(ignore_row_if)}"
+            )
+        label = f"{_kind(expectation)}({','.join(columns)})"
+        reason = (expectation.get("meta") or {}).get("reason") or label
+        rules.append(_BatchUnique(columns, ignore_row_if, reason, label))
+    return rules
+
+
 def _referenced_columns(document: dict, key_field: str) -> set[str] | None:
     """Every name an expectation's kwargs could refer to a column by (a superset: value sets count too),
     or None when the suite may read columns it does not name (table-level expectations, quoted names)."""
     names = {key_field}
     for expectation in document.get("expectations", []):
-        kind = expectation.get("type") or expectation.get("expectation_type") or ""
+        kind = _kind(expectation)
         if not kind.startswith(("expect_column_", "expect_compound_columns_", "expect_multicolumn_")):
             return None
         for text in _strings(expectation.get("kwargs") or {}):

@@ -2,9 +2,10 @@
 
 running = start_demo_service()                 # background thread on 127.0.0.1, a free port
 os.environ.update(connection_env(running))      # AIRFLOW_CONN_PUBLIC_SECURITY
-seed_locate_requests(case_engine)              # sandbox.public_security.requests
-... run the `debtor_locate` DAG ...
-hub.public_security.results.flow_summary("debtor_locate", hub_engine, case_engine)
+seed_locate_requests(case_engine)              # sandbox.public_security.requests (and
+seed_vehicle_requests / seed_exit_orders / lift_exit_orders)
+... run the `debtor_locate`, `vehicle_control`, `exit_restriction` DAGs ...
+hub.public_security.results.flow_summary("vehicle_control", hub_engine, case_engine)
 running.stop()
 """
 

@@ -3,10 +3,12 @@
 A real server (threaded ``http.server`` on 127.0.0.1, HTTP/1.1 keep-alive, TLS by wrapping the socket)
 serving the WSDL at ``?wsdl`` and the XSD beside it. Every request body is parsed with a hardened lxml
 parser (no DTD, no entities, no network, no huge trees) and validated against the XSD; an invalid one is
-answered with a SOAP Client fault. Answers are deterministic per request id (seeded): most are found
-(addresses, hotel stays, exit and entry records, phones), some are not found, some are delayed (their
-ticket stays incomplete for a few fetches). A request id submitted again is answered under the new ticket
-with the same result, never duplicated; a batch id submitted again gets its first ticket back.
+answered with a SOAP Client fault. Each service of the contract is a desk (:mod:`.locate`, :mod:`.vehicles`,
+:mod:`.exits`) that this module dispatches to by operation. Answers are deterministic per seed and request:
+most are found (addresses, hotel stays…; vehicles, controls and some interceptions; exit orders applied
+or stale), some are not found, some are delayed (their ticket stays incomplete for a few fetches). A
+request submitted again (same id; for orders, same id and version) is answered under the new ticket with
+the same result, never duplicated; a batch id submitted again gets its first ticket back.
 
 Tests inject faults with :meth:`PublicSecurityService.inject` (each consumed by the next POST): a SOAP
 fault, malformed XML, a DTD, an external entity, an entity-expansion bomb, a wrong namespace, a result
@@ -15,7 +17,6 @@ for an unknown request, a hang, HTTP 503.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import socket
 import ssl
@@ -23,32 +24,31 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from lxml import etree
 
+from sandbox.public_security.common import NS, SOAP_ENV, Desk, h
+from sandbox.public_security.exits import ExitDesk
+from sandbox.public_security.locate import LocateDesk
+from sandbox.public_security.vehicles import VehicleDesk
+
 log = logging.getLogger(__name__)
 
 CONTRACT_DIR = Path(__file__).resolve().parents[2] / "contracts" / "public_security" / "v1"
-NS = "urn:nx-hub:public-security:v1"
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 PATH = "/public-security/v1"
 FAULTS = ("soap_fault", "malformed", "dtd", "external_entity", "entity_bomb", "wrong_namespace",
-          "unknown_request", "hang", "http503")  # fmt: skip
+          "unknown_request", "hang", "http503", "bad_plate")  # fmt: skip
 
-ADDRESSES = (
-    "宁夏回族自治区银川市兴庆区解放东街12号",
-    "宁夏回族自治区银川市金凤区北京中路168号",
-    "宁夏回族自治区石嘴山市大武口区朝阳西街5号",
-    "宁夏回族自治区吴忠市利通区裕民路33号",
-    "宁夏回族自治区固原市原州区文化路21号",
-    "宁夏回族自治区中卫市沙坡头区鼓楼西街9号",
-)
-HOTELS = ("银川国际交流中心酒店", "石嘴山星海宾馆", "吴忠黄河大酒店", "中卫沙坡头宾馆", "西安钟楼饭店")
-PORTS = ("银川河东国际机场口岸", "北京首都国际机场口岸", "深圳罗湖口岸")
+DESKS: tuple[Desk, ...] = (LocateDesk(), VehicleDesk(), ExitDesk())
+#: operation → (desk, "submit" or "fetch")
+OPERATIONS = {
+    **{desk.submit_operation: (desk, "submit") for desk in DESKS},
+    **{desk.fetch_operation: (desk, "fetch") for desk in DESKS},
+}
+BAD_PLATE = "宁A12"  # too short: what the hub's plate check must catch
 
 
 def hardened_parser() -> etree.XMLParser:
@@ -63,16 +63,12 @@ def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(CONTRACT_DIR / "public_security.xsd"), hardened_parser()))
 
 
-def _h(seed: int, *parts: object) -> int:
-    text = ":".join(str(p) for p in (seed, *parts))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-
-
 @dataclass
 class Ticket:
     ticket_id: str
-    request_ids: list[str]
+    request_ids: list[str]  # the desk's identities (request id; order id and version)
     fetches: int = 0
+    kind: str = "locate"
 
 
 @dataclass
@@ -86,7 +82,9 @@ class PublicSecurityService:
     username: str | None = None  # when set, a WS-Security UsernameToken with these credentials is required
     password: str | None = None
     hang_seconds: float = 30.0
-    requests: dict[str, dict] = field(default_factory=dict)  # request id → the request as received
+    requests: dict[tuple[str, str], dict] = field(default_factory=dict)  # (desk, identity) → request received
+    exit_orders: dict[str, dict] = field(default_factory=dict)  # order id → the version (and action) held
+    exit_decisions: dict[str, dict] = field(default_factory=dict)  # order id:version → applied or stale
     tickets: dict[str, Ticket] = field(default_factory=dict)
     batches: dict[str, str] = field(default_factory=dict)  # batch id → ticket id
     stats: dict[str, int] = field(default_factory=lambda: {"posts": 0, "submitted": 0, "duplicates": 0})
@@ -103,14 +101,10 @@ class PublicSecurityService:
         with self._lock:
             self._faults.extend([fault] * times)
 
-    def outcome(self, request_id: str) -> str:
-        """FOUND, NOT_FOUND or DELAYED (found after ``delay_fetches`` fetches): deterministic per seed."""
-        bucket = _h(self.seed, "outcome", request_id) % 10
-        if bucket < self.not_found_share:
-            return "NOT_FOUND"
-        if bucket < self.not_found_share + self.delayed_share:
-            return "DELAYED"
-        return "FOUND"
+    def outcome(self, request_id: str, kind: str = "locate") -> str:
+        """FOUND, NOT_FOUND or DELAYED (found after ``delay_fetches`` fetches): deterministic per seed.
+        ``kind`` names the desk (locate, vehicle, exit); for exit orders ``request_id`` is ``id:version``."""
+        return _desk(kind).outcome(self, request_id)
 
     # -- HTTP ------------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: str, body: bytes, base_url: str) -> tuple[int, str, bytes]:
@@ -140,7 +134,7 @@ class PublicSecurityService:
             operation = self._parse(body)
         except _ClientError as error:
             return 500, "text/xml; charset=utf-8", _fault("soap:Client", str(error))
-        answer = self._answer(operation, unknown_request=fault == "unknown_request")
+        answer = self._answer(operation, fault=fault)
         namespace = "urn:wrong:namespace" if fault == "wrong_namespace" else NS
         return 200, "text/xml; charset=utf-8", _envelope(answer, namespace)
 
@@ -170,98 +164,83 @@ class PublicSecurityService:
         if user is None or password is None or (user.text, password.text) != (self.username, self.password):
             raise _ClientError("authentication failed: a valid WS-Security UsernameToken is required")
 
-    def _answer(self, operation: etree._Element, *, unknown_request: bool) -> etree._Element:
+    def _answer(self, operation: etree._Element, *, fault: str | None) -> etree._Element:
         name = etree.QName(operation).localname
-        if name == "SubmitLocateBatch":
-            return self._submit(operation)
-        if name == "FetchLocateResults":
-            return self._fetch(operation.findtext(f"{{{NS}}}ticketId"), unknown_request)
-        raise _ClientError(f"unknown operation {name}")  # pragma: no cover - the XSD refuses it first
+        if name not in OPERATIONS:  # pragma: no cover - the XSD refuses it first
+            raise _ClientError(f"unknown operation {name}")
+        desk, step = OPERATIONS[name]
+        if step == "submit":
+            return self._submit(desk, operation)
+        return self._fetch(desk, operation.findtext(f"{{{NS}}}ticketId"), fault)
 
-    def _submit(self, operation: etree._Element) -> etree._Element:
+    def _submit(self, desk: Desk, operation: etree._Element) -> etree._Element:
         batch_id = operation.findtext(f"{{{NS}}}batchId")
         received = [
             {child.tag.split("}")[1]: child.text for child in request}
-            for request in operation.iterfind(f"{{{NS}}}request")
+            for request in operation.iterfind(f"{{{NS}}}{desk.request_element}")
         ]
         duplicates: list[str] = []
         with self._lock:
             ticket_id = self.batches.get(batch_id)
             if ticket_id is None:
-                ticket_id = f"T{_h(self.seed, 'ticket', batch_id):016x}"[:17]
+                ticket_id = f"T{h(self.seed, 'ticket', batch_id):016x}"[:17]
                 self.batches[batch_id] = ticket_id
                 ids: list[str] = []
                 for request in received:
-                    request_id = request["requestId"]
-                    if request_id in self.requests:
-                        duplicates.append(request_id)
+                    identity = desk.identity(request)
+                    if (desk.kind, identity) in self.requests and not desk.decide_again(self, identity, request):
+                        duplicates.append(desk.key(identity))
                         self.stats["duplicates"] += 1
                     else:
-                        self.requests[request_id] = request
+                        self.requests[(desk.kind, identity)] = request
+                        desk.accept(self, identity, request)
                         self.stats["submitted"] += 1
-                    if request_id not in ids:
-                        ids.append(request_id)
-                self.tickets[ticket_id] = Ticket(ticket_id, ids)
+                    if identity not in ids:
+                        ids.append(identity)
+                self.tickets[ticket_id] = Ticket(ticket_id, ids, kind=desk.kind)
             else:  # the same batch again (a client retry): the same ticket, nothing new
-                duplicates = [r["requestId"] for r in received]
+                duplicates = [desk.key(desk.identity(r)) for r in received]
                 self.stats["duplicates"] += len(duplicates)
-        response = etree.Element(f"{{{NS}}}SubmitLocateBatchResponse")
+        response = etree.Element(f"{{{NS}}}{desk.submit_operation}Response")
         etree.SubElement(response, f"{{{NS}}}ticketId").text = ticket_id
         etree.SubElement(response, f"{{{NS}}}accepted").text = str(len(received) - len(duplicates))
-        for request_id in duplicates:
-            etree.SubElement(response, f"{{{NS}}}duplicate").text = request_id
+        for key in duplicates:
+            etree.SubElement(response, f"{{{NS}}}duplicate").text = key
         return response
 
-    def _fetch(self, ticket_id: str, unknown_request: bool) -> etree._Element:
+    def _fetch(self, desk: Desk, ticket_id: str, fault: str | None) -> etree._Element:
         with self._lock:
             ticket = self.tickets.get(ticket_id)
-            if ticket is None:
-                raise _ClientError(f"unknown ticket {ticket_id}")
+            if ticket is None or ticket.kind != desk.kind:
+                raise _ClientError(f"unknown ticket {ticket_id} for {desk.fetch_operation}")
             ticket.fetches += 1
             ready = [
-                r for r in ticket.request_ids if self.outcome(r) != "DELAYED" or ticket.fetches > self.delay_fetches
-            ]
+                r for r in ticket.request_ids
+                if desk.outcome(self, r) != "DELAYED" or ticket.fetches > self.delay_fetches
+            ]  # fmt: skip
             pending = len(ticket.request_ids) - len(ready)
-        response = etree.Element(f"{{{NS}}}FetchLocateResultsResponse")
+            answers = [desk.result(self, r, self.requests.get((desk.kind, r)), fault) for r in ready]
+            if fault == "unknown_request":
+                answers.append(desk.result(self, desk.identity({desk.key_element: "999999999", "version": "1"}),
+                                           None, None))  # fmt: skip
+        response = etree.Element(f"{{{NS}}}{desk.fetch_operation}Response")
         etree.SubElement(response, f"{{{NS}}}ticketId").text = ticket_id
         etree.SubElement(response, f"{{{NS}}}complete").text = "true" if pending == 0 else "false"
         etree.SubElement(response, f"{{{NS}}}pending").text = str(pending)
-        for request_id in ready:
-            response.append(self._result(request_id))
-        if unknown_request:
-            response.append(self._result("999999999"))
+        for answer in answers:
+            response.append(answer)
+        if fault == "bad_plate":
+            plate = response.find(f".//{{{NS}}}vehicle/{{{NS}}}plate")
+            if plate is not None:
+                plate.text = BAD_PLATE
         return response
 
-    def _result(self, request_id: str) -> etree._Element:
-        result = etree.Element(f"{{{NS}}}result")
-        found = self.outcome(request_id) != "NOT_FOUND"
-        result_id = f"R{_h(self.seed, 'result', request_id):012x}"[:13]
 
-        def add(tag: str, text: str) -> None:
-            etree.SubElement(result, f"{{{NS}}}{tag}").text = text
-
-        add("requestId", request_id)
-        add("resultId", result_id)
-        add("status", "FOUND" if found else "NOT_FOUND")
-        if not found:
-            return result
-        h = _h(self.seed, "data", request_id)
-        add("registeredAddress", ADDRESSES[h % len(ADDRESSES)])
-        add("currentAddress", ADDRESSES[(h >> 8) % len(ADDRESSES)])
-        for n in range((h >> 16) % 3):
-            add("phone", f"1{38 + n}{(h >> (20 + n)) % 10**8:08d}")
-        base = datetime(2026, 1, 1) + timedelta(minutes=(h >> 24) % 400_000)
-        events = [("HOTEL", HOTELS[(h >> (30 + n)) % len(HOTELS)]) for n in range((h >> 28) % 3)]
-        if (h >> 40) % 4 == 0:
-            port = PORTS[(h >> 42) % len(PORTS)]
-            events += [("EXIT", port), ("ENTRY", port)]
-        for n, (kind, place) in enumerate(events):
-            event = etree.SubElement(result, f"{{{NS}}}event")
-            etree.SubElement(event, f"{{{NS}}}eventId").text = f"{result_id}-{n + 1}"
-            etree.SubElement(event, f"{{{NS}}}kind").text = kind
-            etree.SubElement(event, f"{{{NS}}}place").text = place
-            etree.SubElement(event, f"{{{NS}}}time").text = (base + timedelta(days=3 * n)).isoformat()
-        return result
+def _desk(kind: str) -> Desk:
+    for desk in DESKS:
+        if desk.kind == kind:
+            return desk
+    raise ValueError(f"unknown desk {kind!r}; known: {[desk.kind for desk in DESKS]}")
 
 
 class _ClientError(Exception):

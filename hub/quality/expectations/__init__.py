@@ -97,7 +97,8 @@ Findings from verifying it:
 
 Modules: :mod:`.identifiers` (the six column-map expectations, one validity metric each over
 :mod:`hub.identifiers.vector`), :mod:`.legal_rules` (the three column-pair rules and their vectorised
-checks) and :mod:`.rendering` (the Data Docs sentence they share). Importing this package imports both
+checks), :mod:`.rendering` (the Data Docs sentence they share) and :mod:`.kwargs` (kwargs look-ups that
+build GE's configuration once per call, not once per key). Importing this package imports both
 expectation modules, which is what registers the types with GE.
 """
 

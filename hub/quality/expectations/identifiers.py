@@ -20,6 +20,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 
 from hub.identifiers import vector
 
+from .kwargs import KwargsOnce
 from .rendering import RenderedSentence
 
 
@@ -53,7 +54,7 @@ ColumnValuesValidPlate = _validity_metric("plate", "plate")
 ColumnValuesValidBankCard = _validity_metric("bank_card", "bankcard")
 
 
-class _IdentifierExpectation(RenderedSentence, ColumnMapExpectation):
+class _IdentifierExpectation(KwargsOnce, RenderedSentence, ColumnMapExpectation):
     """Base of the identifier expectations (abstract: no ``map_metric``, so GE does not register it)."""
 
     success_keys = ("mostly",)

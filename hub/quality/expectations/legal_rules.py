@@ -25,6 +25,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 
 from hub.identifiers import vector
 
+from .kwargs import KwargsOnce
 from .rendering import RenderedSentence
 
 #: Age of majority (民法典 art. 17). [check] The person counts as adult from the 18th birthday itself;
@@ -42,20 +43,16 @@ def adult_on(ids: pd.Series, dates: pd.Series) -> pd.Series:
     """True where the person of the resident ID is at least :data:`ADULT_AGE` on the date.
 
     The birth date is read from the ID's date digits even when its check character is wrong (a typo
-    there says nothing about age, and the ID rule reports it); False when no birth date can be read
-    or the date cannot be (the rule cannot be shown to hold, so the person is not listed).
+    there says nothing about age, and the ID rule reports it: ``ric_birth_dates(..., lenient=True)``);
+    False when no birth date can be read or the date cannot be (the rule cannot be shown to hold, so
+    the person is not listed).
 
     >>> adult_on(pd.Series(["110105200002290021", "110105200002290021", "110105198001010011"]),
     ...          pd.Series(["2018-02-28", "2018-03-01", "2020-01-01"])).tolist()
     [False, True, True]
     """
-    born = vector.ric_birth_dates(ids)
+    born = vector.ric_birth_dates(ids, lenient=True)
     born.index = ids.index
-    text = ids.astype("string").str.strip().str.upper()
-    digits = pd.to_datetime(
-        text.where(text.str.fullmatch(r"\d{17}[\dX]").fillna(False)).str.slice(6, 14), format="%Y%m%d", errors="coerce"
-    )
-    born = born.fillna(digits)
     on = _dates(dates, ids.index)
     ok = born.notna().to_numpy() & on.notna().to_numpy()
     by = born.dt.year.fillna(0).to_numpy(dtype=np.int64)
@@ -114,6 +111,8 @@ def _normalised_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _dates(values: object, index: pd.Index) -> pd.Series:
     """Dates, datetimes or date text (formats may differ row by row) as datetime64; NaT when unreadable."""
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_dtype(values.dtype):
+        return pd.Series(values.to_numpy(), index=index)  # already dates (tz-naive): nothing to read
     raw = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     text = pd.Series(raw, index=index, dtype=object)
     parsed = pd.to_datetime(text, errors="coerce")
@@ -168,7 +167,7 @@ class ColumnPairValuesDatesOrdered(ColumnPairMapMetricProvider):
 IgnoreRowIf = Literal["both_values_are_missing", "either_value_is_missing", "neither"]
 
 
-class _PairExpectation(RenderedSentence, ColumnPairMapExpectation):
+class _PairExpectation(KwargsOnce, RenderedSentence, ColumnPairMapExpectation):
     """Base of the pair rules (abstract: no ``map_metric``)."""
 
     success_keys = ("column_A", "column_B", "ignore_row_if", "mostly")
