@@ -183,3 +183,28 @@ def test_an_untrusted_partner_certificate_stops_the_submit_before_anything_moves
         assert connection.execute(select(func.count()).select_from(Watermark.__table__)).scalar_one() == 0
     assert [e["outcome"] for e in ledger.entries(ps_world.hub, flow="debtor_locate", limit=100_000)][-1] == "failed"
     assert other.service.stats["posts"] == 0
+
+
+@pytest.mark.mariadb
+def test_a_fault_among_tickets_fetched_at_once_loses_nothing_and_loads_nothing_twice(ps_world, monkeypatch):
+    """Several tickets are fetched concurrently; one fetch fails: the answers before it are loaded, the
+    tickets after it stay awaited, and the next collect loads the rest, each result once."""
+    monkeypatch.setenv("AIRFLOW_CONN_PUBLIC_SECURITY", soap_connection(ps_world.service, ps_world.ca))
+    monkeypatch.setenv("HUB_CHUNK_SIZE", "3")
+    submitted = orchestration.submit("debtor_locate")
+    assert len(submitted["tickets"]) >= 4
+    ps_world.service.service.inject("soap_fault", times=1)
+    with pytest.raises(PartnerFault):
+        orchestration.collect_results("debtor_locate", wait_seconds=0)
+    failures = [
+        e for e in ledger.entries(ps_world.hub, flow="debtor_locate", limit=100_000) if e["outcome"] == "fetch_failed"
+    ]
+    assert len(failures) == 1
+    orchestration.collect_results("debtor_locate", wait_seconds=10)
+    with ps_world.case.connect() as connection:
+        loaded = connection.execute(select(func.count()).select_from(locate_results)).scalar_one()
+    assert loaded == submitted["delivered"]
+    table = PendingExchange.__table__
+    with ps_world.hub.connect() as connection:
+        assert set(connection.execute(select(table.c.status)).scalars()) == {"COMPLETE"}
+    assert ledger.verify(ps_world.hub).ok

@@ -2,7 +2,9 @@
 
 For every ticket of the flow still AWAITING (or OVERDUE: a late answer is still taken) in
 ``pending_exchanges``, the ``Fetch*`` operation is called until the partner says the ticket is complete or
-the task's wait is over. Each answer is checked by :mod:`.answers` (flattened into results and their
+the task's wait is over; up to the client's ``pool_size`` tickets are fetched at once (the partner prepares
+the next answers while this process loads the current one), and answers are loaded in ticket order.
+Each answer is checked by :mod:`.answers` (flattened into results and their
 nested rows, mapped back with the partner's inbound mapping, gated with the flow's inbound suites, and
 matched to the ticket: a result for a request the hub did not send under that ticket is quarantined,
 never loaded). Results and nested rows are loaded by the partner's own ids (a second fetch loads nothing
@@ -19,6 +21,9 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, bindparam, func, insert, or_, select, update
@@ -104,8 +109,8 @@ def collect(
                     .where(_pending.c.flow == flow.name, _pending.c.status.in_(OPEN_STATUSES))
                     .order_by(_pending.c.id)
                 ).mappings().all()  # fmt: skip
-            for ticket in open_tickets:
-                loader.fetch(client, dict(ticket))
+            for ticket, answer in _fetched(loader, client, [dict(t) for t in open_tickets]):
+                loader.take(ticket, answer)
             summary.tickets_open = _count_open(hub, flow.name)
             if summary.tickets_open == 0 or time.monotonic() >= deadline:
                 break
@@ -121,6 +126,37 @@ def collect(
             gate.finish()
     batches.close_batch(hub, batch_id, flow.name, flow.partner, IN, figures=summary.figures())
     return summary
+
+
+def _fetched(loader: _Loader, client: SoapPartner, tickets: list[dict]) -> Iterator[tuple[dict, dict]]:
+    """(ticket, answer) in ticket order, with up to the client's pool size of fetches in flight.
+
+    The partner works on the next answers while this process parses and loads the current one; at most
+    ``pool_size`` answers are held at a time. If a fetch fails, the answers before it have been loaded and
+    the error is raised; the tickets after it stay awaited (a fetch by ticket can be repeated)."""
+    in_flight = max(1, min(client.settings.pool_size, len(tickets)))
+    if in_flight == 1:
+        for ticket in tickets:
+            yield ticket, loader.call(client, ticket)
+        return
+    with ThreadPoolExecutor(in_flight, thread_name_prefix=f"fetch-{loader.flow.name}") as pool:
+        waiting: deque = deque()
+        queue = iter(tickets)
+        for ticket in queue:
+            waiting.append((ticket, pool.submit(loader.call, client, ticket)))
+            if len(waiting) == in_flight:
+                break
+        try:
+            while waiting:
+                ticket, future = waiting.popleft()
+                answer = future.result()
+                following = next(queue, None)
+                if following is not None:
+                    waiting.append((following, pool.submit(loader.call, client, following)))
+                yield ticket, answer
+        finally:
+            for _ticket, future in waiting:
+                future.cancel()
 
 
 def _gate(settings, suite: str, key: str) -> QualityGate:
@@ -157,6 +193,14 @@ class _Loader:
         return Trace(self.batch_id, self.flow.name, self.flow.partner, IN, outcome, "BATCH", ticket, None, None, reason)
 
     def fetch(self, client: SoapPartner, ticket: dict) -> None:
+        """Fetch one ticket's answer and load it."""
+        self.take(ticket, self.call(client, ticket))
+
+    def call(self, client: SoapPartner, ticket: dict) -> dict:
+        """The partner's answer for ``ticket`` (a failure is a ``fetch_failed`` ledger entry, then raised).
+
+        Safe to run in several threads at once: it only calls the partner and, on failure, appends to the
+        ledger (whose head is locked)."""
         ticket_id = ticket["exchange_id"]
         try:
             answer = client.call(self.exchange.fetch_operation, request_ids=[ticket_id], ticketId=ticket_id)
@@ -170,6 +214,11 @@ class _Loader:
                 ledger.append(connection, [self._ticket_trace(ticket_id, "fetch_failed", str(error))])
             log.error("%s: fetching ticket %s failed: %s", self.flow.name, ticket_id, error)
             raise
+        return answer
+
+    def take(self, ticket: dict, answer: dict) -> None:
+        """Load a fetched answer and settle its ticket (complete, still open, or overdue)."""
+        ticket_id = ticket["exchange_id"]
         self.summary.tickets_fetched += 1
         submitted = set(json.loads(ticket["note"] or "{}").get("requests", []))
         self._load(ticket_id, answer.get(self.exchange.result_element) or [], submitted)
