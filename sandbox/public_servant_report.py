@@ -10,7 +10,6 @@ partner's layout (``mappings/<partner>.yaml``, ``layouts.report``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from hub.reports.config import LAYOUT, REPORT_PARTNERS
 from hub.sealing import Party, open_sealed
 from hub.settings import get_settings
 from sandbox.banks.responder import write_keys
+from sandbox.banks.world import connection_env, sftp_connections
 
 INBOX = "inbox"
 
@@ -81,15 +81,10 @@ class ReportDesks:
 
     def connect(self, host: str, port: int, user: str, key_file: str, host_key: str, remote_roots: dict) -> None:
         """The AIRFLOW_CONN_<PARTNER>_SFTP values (JSON) for an SFTP server that serves ``remote_roots``."""
-        for code in self.desks:
-            extra = {"key_file": key_file, "host_key": host_key, "remote_root": remote_roots[code],
-                     "connect_timeout": 10, "operation_timeout": 30, **self.extras[code]}  # fmt: skip
-            self.connections[code] = json.dumps(
-                {"conn_type": "sftp", "host": host, "port": port, "login": user, "extra": extra}
-            )
+        self.connections.update(sftp_connections(self.extras, host, port, user, key_file, host_key, remote_roots))
 
     def env(self) -> dict[str, str]:
-        return {f"AIRFLOW_CONN_{code.upper()}_SFTP": value for code, value in self.connections.items()}
+        return connection_env(self.connections)
 
 
 def make_report_desks(root: Path, partners: Iterable[str] = REPORT_PARTNERS) -> ReportDesks:

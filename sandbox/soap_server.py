@@ -7,8 +7,8 @@ parsed with a hardened lxml parser (no DTD, no entities, no network, no huge tre
 the XSD before the partner's code sees it. An invalid request is answered with a ``soap:Client`` fault.
 
 A partner implements :class:`SoapApplication` (``answer(operation) -> response element``); the military
-court's sandbox uses it. (The public-security sandbox has its own copy of this code and could use this
-module instead.)
+court's sandbox uses it. An endpoint with its own dispatch (the public-security sandbox, which also injects
+faults) only needs ``handle`` and ``stopping`` (:class:`HttpEndpoint`).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    endpoint: Endpoint
+    endpoint: Endpoint | HttpEndpoint
     base_url: str
     ssl_context: ssl.SSLContext | None = None
 
@@ -158,7 +158,7 @@ class _Server(ThreadingHTTPServer):
 
 @dataclass
 class RunningServer:
-    endpoint: Endpoint
+    endpoint: Endpoint | HttpEndpoint
     url: str  # the endpoint, e.g. https://127.0.0.1:PORT/military-court/v1
     base_url: str
     host: str
@@ -178,9 +178,19 @@ class RunningServer:
         self._thread.join(timeout=5)
 
 
+class HttpEndpoint(Protocol):
+    """What the server needs of an endpoint: one answer per HTTP request, and an event set on stop (so that a
+    deliberately hanging answer ends)."""
+
+    stopping: threading.Event
+
+    def handle(self, method: str, path: str, query: str, body: bytes, base_url: str) -> tuple[int, str, bytes]: ...
+
+
 def serve(
-    endpoint: Endpoint,
+    endpoint: Endpoint | HttpEndpoint,
     *,
+    path: str | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     certfile: Path | None = None,
@@ -188,7 +198,8 @@ def serve(
     client_ca: Path | None = None,
 ) -> RunningServer:
     """Serve ``endpoint`` in a background thread (HTTPS when ``certfile`` is given; mutual TLS when
-    ``client_ca`` is given); return where it listens. Port 0 picks a free port."""
+    ``client_ca`` is given); return where it listens. Port 0 picks a free port. ``path`` is the service's
+    path (default: the application's)."""
     server = _Server((host, port), _Handler)
     server.endpoint = endpoint
     scheme = "http"
@@ -206,5 +217,5 @@ def serve(
     server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
-    url = server.base_url + endpoint.application.path
+    url = server.base_url + (path if path is not None else endpoint.application.path)
     return RunningServer(endpoint, url, server.base_url, host, bound_port, scheme, server, thread)

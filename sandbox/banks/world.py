@@ -97,6 +97,24 @@ def count_requests(case_system: Engine, bank: str) -> int:
         return connection.execute(query).scalar_one()
 
 
+def sftp_connections(
+    extras: dict[str, dict], host: str, port: int, user: str, key_file: str, host_key: str, remote_roots: dict
+) -> dict[str, str]:
+    """One SFTP Airflow connection (JSON) per partner code of ``extras``, on a server serving ``remote_roots``;
+    each partner's own extra (keys, folders) added to the transport settings."""
+    connections = {}
+    for code, own in extras.items():
+        extra = {"key_file": key_file, "host_key": host_key, "remote_root": remote_roots[code],
+                 "connect_timeout": 10, "operation_timeout": 30, **own}  # fmt: skip
+        connections[code] = json.dumps({"conn_type": "sftp", "host": host, "port": port, "login": user, "extra": extra})
+    return connections
+
+
+def connection_env(connections: dict[str, str]) -> dict[str, str]:
+    """The environment variables that define ``connections`` for Airflow (AIRFLOW_CONN_<CODE>_SFTP)."""
+    return {f"AIRFLOW_CONN_{code.upper()}_SFTP": value for code, value in connections.items()}
+
+
 @dataclass
 class SandboxBanks:
     """The sandbox banks of one demo or test: their folders, keys, responder and connection JSON."""
@@ -109,15 +127,10 @@ class SandboxBanks:
 
     def connect(self, host: str, port: int, user: str, key_file: str, host_key: str, remote_roots: dict) -> None:
         """The AIRFLOW_CONN_<BANK>_SFTP values (JSON) for an SFTP server that serves ``remote_roots``."""
-        for code in self.banks:
-            extra = {"key_file": key_file, "host_key": host_key, "remote_root": remote_roots[code],
-                     "connect_timeout": 10, "operation_timeout": 30, **self.extras[code]}  # fmt: skip
-            self.connections[code] = json.dumps(
-                {"conn_type": "sftp", "host": host, "port": port, "login": user, "extra": extra}
-            )
+        self.connections.update(sftp_connections(self.extras, host, port, user, key_file, host_key, remote_roots))
 
     def env(self) -> dict[str, str]:
-        return {f"AIRFLOW_CONN_{code.upper()}_SFTP": value for code, value in self.connections.items()}
+        return connection_env(self.connections)
 
     def start(self, interval: float = 0.5) -> SandboxBanks:
         self.responder = Responder(list(self.banks.values()), interval).start()

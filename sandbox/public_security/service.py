@@ -18,13 +18,10 @@ for an unknown request, a hang, HTTP 503.
 from __future__ import annotations
 
 import logging
-import socket
-import ssl
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from lxml import etree
@@ -33,6 +30,8 @@ from sandbox.public_security.common import NS, SOAP_ENV, Desk, h
 from sandbox.public_security.exits import ExitDesk
 from sandbox.public_security.locate import LocateDesk
 from sandbox.public_security.vehicles import VehicleDesk
+from sandbox.soap_server import ClientError, RunningServer, envelope, hardened_parser, serve
+from sandbox.soap_server import fault as soap_fault
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +48,6 @@ OPERATIONS = {
     **{desk.fetch_operation: (desk, "fetch") for desk in DESKS},
 }
 BAD_PLATE = "宁A12"  # too short: what the hub's plate check must catch
-
-
-def hardened_parser() -> etree.XMLParser:
-    """No DTD, no entity resolution, no network, no huge trees: what a hostile body gets."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-        remove_comments=True, remove_pis=True,
-    )  # fmt: skip
 
 
 def _schema() -> etree.XMLSchema:
@@ -129,11 +120,11 @@ class PublicSecurityService:
         if fault in ("malformed", "dtd", "external_entity", "entity_bomb"):
             return 200, "text/xml; charset=utf-8", _hostile(fault)
         if fault == "soap_fault":
-            return 500, "text/xml; charset=utf-8", _fault("soap:Server", "服务内部错误 (injected)")
+            return 500, "text/xml; charset=utf-8", soap_fault("soap:Server", "服务内部错误 (injected)")
         try:
             operation = self._parse(body)
-        except _ClientError as error:
-            return 500, "text/xml; charset=utf-8", _fault("soap:Client", str(error))
+        except ClientError as error:
+            return 500, "text/xml; charset=utf-8", soap_fault("soap:Client", str(error))
         answer = self._answer(operation, fault=fault)
         namespace = "urn:wrong:namespace" if fault == "wrong_namespace" else NS
         return 200, "text/xml; charset=utf-8", _envelope(answer, namespace)
@@ -142,32 +133,32 @@ class PublicSecurityService:
         try:
             root = etree.fromstring(body, hardened_parser())
         except etree.XMLSyntaxError as exc:
-            raise _ClientError(f"request is not well-formed XML: {exc}") from None
+            raise ClientError(f"request is not well-formed XML: {exc}") from None
         if root.getroottree().docinfo.doctype:
-            raise _ClientError("a DTD is not allowed in a request")
+            raise ClientError("a DTD is not allowed in a request")
         if root.tag != f"{{{SOAP_ENV}}}Envelope":
-            raise _ClientError("not a SOAP 1.1 envelope")
+            raise ClientError("not a SOAP 1.1 envelope")
         if self.username:
             self._authenticate(root)
         body_element = root.find(f"{{{SOAP_ENV}}}Body")
         if body_element is None or len(body_element) != 1:
-            raise _ClientError("the SOAP body must hold exactly one operation element")
+            raise ClientError("the SOAP body must hold exactly one operation element")
         operation = body_element[0]
         if not self._schema.validate(operation):
             error = self._schema.error_log.last_error
-            raise _ClientError(f"request does not match the contract: {error.message if error else 'invalid'}")
+            raise ClientError(f"request does not match the contract: {error.message if error else 'invalid'}")
         return operation
 
     def _authenticate(self, root: etree._Element) -> None:
         user = root.find(f".//{{{WSSE}}}UsernameToken/{{{WSSE}}}Username")
         password = root.find(f".//{{{WSSE}}}UsernameToken/{{{WSSE}}}Password")
         if user is None or password is None or (user.text, password.text) != (self.username, self.password):
-            raise _ClientError("authentication failed: a valid WS-Security UsernameToken is required")
+            raise ClientError("authentication failed: a valid WS-Security UsernameToken is required")
 
     def _answer(self, operation: etree._Element, *, fault: str | None) -> etree._Element:
         name = etree.QName(operation).localname
         if name not in OPERATIONS:  # pragma: no cover - the XSD refuses it first
-            raise _ClientError(f"unknown operation {name}")
+            raise ClientError(f"unknown operation {name}")
         desk, step = OPERATIONS[name]
         if step == "submit":
             return self._submit(desk, operation)
@@ -212,7 +203,7 @@ class PublicSecurityService:
         with self._lock:
             ticket = self.tickets.get(ticket_id)
             if ticket is None or ticket.kind != desk.kind:
-                raise _ClientError(f"unknown ticket {ticket_id} for {desk.fetch_operation}")
+                raise ClientError(f"unknown ticket {ticket_id} for {desk.fetch_operation}")
             ticket.fetches += 1
             ready = [
                 r for r in ticket.request_ids
@@ -243,24 +234,10 @@ def _desk(kind: str) -> Desk:
     raise ValueError(f"unknown desk {kind!r}; known: {[desk.kind for desk in DESKS]}")
 
 
-class _ClientError(Exception):
-    """The request breaks the contract: answered with a soap:Client fault."""
-
-
 def _envelope(payload: etree._Element, namespace: str) -> bytes:
     if namespace != NS:
         payload = etree.fromstring(etree.tostring(payload).replace(NS.encode(), namespace.encode()))
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "ps": namespace})
-    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(payload)
-    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
-
-
-def _fault(code: str, message: str) -> bytes:
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
-    fault = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body"), f"{{{SOAP_ENV}}}Fault")
-    etree.SubElement(fault, "faultcode").text = code
-    etree.SubElement(fault, "faultstring").text = message
-    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+    return envelope(payload, "ps", namespace)
 
 
 def _hostile(kind: str) -> bytes:
@@ -280,70 +257,12 @@ def _hostile(kind: str) -> bytes:
     return ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY l0 "lol">' + lol + '<!ENTITY x "&l9;">]>' + body).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format, *args) -> None:
-        log.debug("sandbox public security: " + format, *args)
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > 50 * 1024 * 1024:
-            self.send_error(413)
-            return
-        body = self.rfile.read(length) if length else b""
-        path, _, query = self.path.partition("?")
-        status, content_type, payload = self.server.service.handle(method, path, query, body, self.server.base_url)
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    service: PublicSecurityService
-    base_url: str
-    ssl_context: ssl.SSLContext | None = None
-
-    def get_request(self):
-        sock, address = self.socket.accept()
-        if self.ssl_context is not None:  # the handshake happens in the handler's thread, on first read
-            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
-
-    def handle_error(self, request, client_address) -> None:
-        log.debug("sandbox public security: connection from %s dropped", client_address, exc_info=True)
-
-
-@dataclass
-class RunningService:
-    service: PublicSecurityService
-    url: str  # the endpoint, e.g. https://127.0.0.1:PORT/public-security/v1
-    base_url: str
-    host: str
-    port: int
-    scheme: str
-    _server: _Server
-    _thread: threading.Thread
+class RunningService(RunningServer):
+    """The running sandbox: its URL and the service (state, answers, fault injection) it serves."""
 
     @property
-    def wsdl_url(self) -> str:
-        return self.url + "?wsdl"
-
-    def stop(self) -> None:
-        self.service.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def service(self) -> PublicSecurityService:
+        return self.endpoint
 
 
 def start(
@@ -356,26 +275,13 @@ def start(
     client_ca: Path | None = None,
 ) -> RunningService:
     """Serve ``service`` in a background thread (HTTPS when ``certfile`` is given; mutual TLS when
-    ``client_ca`` is given); return where it listens. Port 0 picks a free port."""
-    service = service or PublicSecurityService()
-    server = _Server((host, port), _Handler)
-    server.service = service
-    scheme = "http"
-    if certfile:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(str(certfile), str(keyfile) if keyfile else None)
-        if client_ca:
-            context.verify_mode = ssl.CERT_REQUIRED
-            context.load_verify_locations(str(client_ca))
-        server.ssl_context = context
-        scheme = "https"
-    bound_port = server.server_address[1]
-    server.base_url = f"{scheme}://{host}:{bound_port}"
-    server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    return RunningService(service, server.base_url + PATH, server.base_url, host, bound_port, scheme, server, thread)
+    ``client_ca`` is given) on the shared sandbox server (:mod:`sandbox.soap_server`); return where it listens.
+    Port 0 picks a free port."""
+    running = serve(
+        service or PublicSecurityService(), path=PATH, host=host, port=port, certfile=certfile, keyfile=keyfile,
+        client_ca=client_ca,
+    )  # fmt: skip
+    return RunningService(**{f.name: getattr(running, f.name) for f in fields(running)})
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8090) -> None:  # pragma: no cover - manual use
