@@ -15,7 +15,6 @@ files. The predicate language is documented in docs/policies.md.
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
 import re
 from collections.abc import Iterable
@@ -31,7 +30,7 @@ from hub.alerts import Alert, raise_alerts
 from hub.errors import ConfigurationError, PolicyViolation
 from hub.flows import OutboundFlow
 from hub.mapping import PartnerMapping, TargetMapping, _blank
-from hub.settings import PROJECT_ROOT
+from hub.settings import get_settings
 
 #: Ledger outcome of a record or run the policy stopped.
 BLOCKED = "policy_blocked"
@@ -44,7 +43,7 @@ _PARTNER_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 def policies_dir() -> Path:
     """Where the policy files live: ``HUB_POLICIES_DIR``, by default the project's ``policies/``."""
-    return Path(os.environ.get("HUB_POLICIES_DIR", PROJECT_ROOT / "policies"))
+    return get_settings().policies_dir
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class Settings:
     mappings_dir: Path
     expectations_dir: Path
     contracts_dir: Path  # WSDL/XSD of the SOAP partners, contracts/<partner>/v<n>/
+    policies_dir: Path  # what each partner may receive, policies/<partner>.yaml (deny by default)
     reports_dir: Path
     chunk_size: int
 
@@ -34,6 +35,7 @@ def get_settings() -> Settings:
         mappings_dir=Path(os.environ.get("HUB_MAPPINGS_DIR", PROJECT_ROOT / "mappings")),
         expectations_dir=Path(os.environ.get("HUB_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations")),
         contracts_dir=Path(os.environ.get("HUB_CONTRACTS_DIR", PROJECT_ROOT / "contracts")),
+        policies_dir=Path(os.environ.get("HUB_POLICIES_DIR", PROJECT_ROOT / "policies")),
         reports_dir=Path(os.environ.get("HUB_REPORTS_DIR", demo_dir / "reports")),
         chunk_size=int(os.environ.get("HUB_CHUNK_SIZE", "5000")),
     )
