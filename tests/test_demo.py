@@ -26,8 +26,16 @@ def run_demo(tmp_path: Path) -> subprocess.CompletedProcess:
 def test_the_demo_runs_every_flow_then_a_second_run_delivers_nothing_new(tmp_path):
     first = run_demo(tmp_path)
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
-    for line in ("dishonest_list_sync → credit_platform", "bank_inquiry_control", "debtor_locate → public_security"):
-        assert line in first.stdout
+    for line in (
+        "dishonest_list_sync → credit_platform",
+        "consumption_restriction_sync → credit_platform",
+        "bank_inquiry_control",
+        "debtor_locate → public_security",
+        "vehicle_control → public_security",
+        "exit_restriction → public_security",
+        "public_servant_report (sealed files over SFTP",
+    ):
+        assert line in first.stdout, line
     assert "extracted = delivered + quarantined + rejected: holds" in first.stdout
     assert "chain intact" in first.stdout and "FAILED (exit" not in first.stdout
 
