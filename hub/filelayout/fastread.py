@@ -57,10 +57,10 @@ def run_plan(layout: Layout) -> RunPlan | None:
         target += spec.width + 1
     names = tuple(f.name for f in record.fields)
     return RunPlan(record.fields, names, layout.encoding, record.width, record.width + len(ending),
-                   tuple(checks), tuple(cuts), _record_maker(names), no_cr)  # fmt: skip
+                   tuple(checks), tuple(cuts), record_maker(names), no_cr)  # fmt: skip
 
 
-def _record_maker(names: tuple[str, ...]) -> Callable[..., dict]:
+def record_maker(names: tuple[str, ...]) -> Callable[..., dict]:
     """``lambda v0, v1, …: {"NAME0": v0, "NAME1": v1, …}`` for this layout: a dict display with the keys as
     constants builds a record a third faster than ``dict(zip(names, row))``, and ``map(maker, *columns)``
     needs no row tuples. The keys enter the source only through ``repr`` (any text is a safe literal)."""
@@ -94,7 +94,7 @@ def parse_run(plan: RunPlan, data: bytes, pos: int, count: int) -> tuple[list[di
     columns = []
     for spec, (source, width, _target) in zip(plan.fields, plan.cuts, strict=True):
         texts = _column(lines[:, source : source + width], count, plan.encoding)
-        column = None if texts is None else _convert(spec, texts)
+        column = None if texts is None else convert_column(spec, texts)
         if column is None:
             return None
         columns.append(column)
@@ -129,7 +129,7 @@ def _column(cells: np.ndarray, count: int, encoding: str) -> list[str] | None:
     return list(map(str.strip, parts))
 
 
-def _convert(spec: FieldSpec, texts: list[str]) -> list | None:
+def convert_column(spec: FieldSpec, texts: list[str]) -> list | None:
     """The column's values as the line-by-line path gives them (text, int, Decimal; None when empty and
     optional); None when any value would be an error there."""
     if spec.value is not None and texts.count(spec.value) != len(texts):

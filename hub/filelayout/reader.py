@@ -3,7 +3,8 @@
 Fixed-width files are read in runs of record lines cut out a block at a time
 (:mod:`hub.filelayout.fastread`); the header, the trailer and any line a run cannot take are read one line
 at a time, and so is a run with anything unusual in it, which raises the precise error with its line
-number. XML is read element by element with a pull parser. Memory stays flat in file size either way.
+number. XML is read in runs of records (:mod:`hub.filelayout.fastxml`) where the file has the plain
+shape, element by element with lxml's pull parser elsewhere. Memory stays flat in file size either way.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from hub.filelayout import fastread
+from hub.filelayout import fastread, fastxml
 from hub.filelayout.spec import BOMS, FieldSpec, Layout, LayoutError, Section
 from hub.filelayout.spec import norm as _norm
 from hub.filelayout.spec import norm_or_none as _norm_or_none
+
+PROLOGUE_LIMIT = 1 << 22  # bytes held back at most while looking for the first record or a record's end
+RUN_BYTES = 1 << 16  # XML records parsed at a time: small enough for the columns to stay in the CPU's caches
 
 
 class LayoutReader:
@@ -33,6 +37,7 @@ class LayoutReader:
     ):
         self.layout = layout
         self._runs = fastread.run_plan(layout) if vectorised else None
+        self._xml_plan = fastxml.xml_run_plan(layout) if vectorised else None
         self.run_records = 0  # records read in runs (the rest line by line)
         self.name = name or (path.name if path else "?")
         self._path = path
@@ -269,70 +274,127 @@ class LayoutReader:
 
     # -- XML -----------------------------------------------------------------------------------------
     def _read_xml(self, blocks: Iterator[bytes]) -> Iterator[dict]:
+        """Runs of records go through :mod:`hub.filelayout.fastxml` once the prologue is plain (the XML
+        declaration and the root's start tag); everything else, and everything after a run that path
+        refuses, through lxml's pull parser, which is fed the whole document's skeleton either way."""
         from lxml import etree
 
-        layout = self.layout
         parser = etree.XMLPullParser(
             events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
         )
-        depth = 0
-        seen_root = False
-        seen_start = False
-        for block in blocks:
-            if not seen_start:
-                seen_start = True
-                declared = _declared_encoding(block)
-                if declared and _norm_or_none(declared) != _norm(layout.encoding):
-                    raise self._fail("start", f"declares encoding {declared}, the layout expects {layout.encoding}")
-                try:
-                    block.decode(layout.encoding)  # fast check on the first block
-                except UnicodeDecodeError as exc:
-                    if exc.start < len(block) - 4:
-                        raise self._fail("start", f"not valid {layout.encoding} (wrong encoding?)") from None
-            try:
-                parser.feed(block)
-                events = list(parser.read_events())
-            except etree.XMLSyntaxError as exc:
-                raise self._fail(f"line {exc.lineno}", f"not well-formed XML ({exc.msg}; wrong encoding?)") from None
-            for event, element in events:
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        if element.tag != layout.root:
-                            raise self._fail(
-                                f"line {element.sourceline}", f"root is <{element.tag}>, not <{layout.root}>"
-                            )
-                        seen_root = True
-                        self.header = self._attributes(layout.header, element)
+        self._depth, self._seen_root = 0, False
+        plan = self._xml_plan
+        in_body = False  # the prologue was fed and runs may follow
+        pending = b""  # bytes held back until a run can be cut from them
+        for index, block in enumerate(blocks):
+            if index == 0:
+                self._check_xml_start(block)
+            if plan is None:
+                yield from self._feed_xml(parser, block)
+                continue
+            data = pending + block if pending else block
+            pending = b""
+            start = 0
+            if not in_body:
+                start = data.find(plan.record_start)
+                if start < 0 and len(data) < PROLOGUE_LIMIT:
+                    pending = data  # the root's start tag may not be complete yet
                     continue
-                depth -= 1
-                if depth != 1:
-                    if depth > 1:
-                        raise self._fail(f"line {element.sourceline}", f"unexpected nested <{element.tag}>")
+                if start < 0 or not plan.prologue.match(data[:start]):
+                    plan = None  # not the plain shape: the pull parser reads the whole file
+                    yield from self._feed_xml(parser, data)
                     continue
-                if self.trailer:
-                    raise self._fail(f"line {element.sourceline}", "data after the trailer")
-                if layout.trailer is not None and element.tag == layout.trailer.tag:
-                    self.trailer = self._attributes(layout.trailer, element)
-                elif element.tag == layout.record.tag:
-                    record = self._attributes(layout.record, element)
-                    self._account(record)
-                    yield record
-                else:
-                    raise self._fail(f"line {element.sourceline}", f"unexpected element <{element.tag}>")
-                element.clear()
-                parent = element.getparent()
-                if parent is not None:
-                    while element.getprevious() is not None:
-                        del parent[0]
+                yield from self._feed_xml(parser, data[:start])
+                in_body = True
+            start = yield from self._xml_runs(parser, plan, data, start)
+            if start is None:
+                plan = None  # a run the block path refuses: from here on, element by element
+                continue
+            pending = data[start:]  # the start of a record the next block completes
+            if len(pending) > PROLOGUE_LIMIT:
+                plan = None  # no record's end in megabytes: not the plain shape
+                yield from self._feed_xml(parser, pending)
+                pending = b""
+        if pending:
+            yield from self._feed_xml(parser, pending)
         try:
             parser.close()
         except etree.XMLSyntaxError as exc:
             raise self._fail("end", f"the XML is truncated or not well-formed ({exc.msg})") from None
-        if not seen_root:
+        if not self._seen_root:
             raise self._fail("start", "empty file")
-        if layout.trailer is not None and not self.trailer:
+        if self.layout.trailer is not None and not self.trailer:
             raise self._fail("end", "no trailer: the file is truncated")
+
+    def _xml_runs(self, parser, plan: fastxml.XmlRunPlan, data: bytes, start: int) -> Iterator[dict]:
+        """Read ``data`` from ``start`` in runs of whole records; return where the unread rest begins, or
+        None when a run was refused (the pull parser was then fed everything from that run on)."""
+        while end := fastxml.run_end(plan, data, start, RUN_BYTES):
+            parsed = fastxml.parse_xml_run(plan, data[start:end])
+            if parsed is None:
+                yield from self._feed_xml(parser, data[start:])
+                return None
+            records, columns = parsed
+            self.count += len(records)
+            self.run_records += len(records)
+            if self.layout.total_of is not None:
+                column = columns[plan.names.index(self.layout.total_of)]
+                self.total = sum(filter(None, column), self.total)  # None and zero add nothing
+            yield from self._feed_xml(parser, b"\n" * data.count(b"\n", start, end))  # keeps line numbers
+            yield from records
+            start = end
+        return start
+
+    def _check_xml_start(self, block: bytes) -> None:
+        declared = _declared_encoding(block)
+        encoding = self.layout.encoding
+        if declared and _norm_or_none(declared) != _norm(encoding):
+            raise self._fail("start", f"declares encoding {declared}, the layout expects {encoding}")
+        try:
+            block.decode(encoding)  # fast check on the first block
+        except UnicodeDecodeError as exc:
+            if exc.start < len(block) - 4:
+                raise self._fail("start", f"not valid {encoding} (wrong encoding?)") from None
+
+    def _feed_xml(self, parser, data: bytes) -> Iterator[dict]:
+        """Feed ``data`` to the pull parser and read the records it completes, element by element."""
+        from lxml import etree
+
+        layout = self.layout
+        try:
+            parser.feed(data)
+            events = list(parser.read_events())
+        except etree.XMLSyntaxError as exc:
+            raise self._fail(f"line {exc.lineno}", f"not well-formed XML ({exc.msg}; wrong encoding?)") from None
+        for event, element in events:
+            if event == "start":
+                self._depth += 1
+                if self._depth == 1:
+                    if element.tag != layout.root:
+                        raise self._fail(f"line {element.sourceline}", f"root is <{element.tag}>, not <{layout.root}>")
+                    self._seen_root = True
+                    self.header = self._attributes(layout.header, element)
+                continue
+            self._depth -= 1
+            if self._depth != 1:
+                if self._depth > 1:
+                    raise self._fail(f"line {element.sourceline}", f"unexpected nested <{element.tag}>")
+                continue
+            if self.trailer:
+                raise self._fail(f"line {element.sourceline}", "data after the trailer")
+            if layout.trailer is not None and element.tag == layout.trailer.tag:
+                self.trailer = self._attributes(layout.trailer, element)
+            elif element.tag == layout.record.tag:
+                record = self._attributes(layout.record, element)
+                self._account(record)
+                yield record
+            else:
+                raise self._fail(f"line {element.sourceline}", f"unexpected element <{element.tag}>")
+            element.clear()
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
 
     def _attributes(self, section: Section | None, element) -> dict:
         values = {}
