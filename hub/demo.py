@@ -71,12 +71,8 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
     from sandbox.case_generator import evolve as evolve_cases
     from sandbox.credit_platform.schema import create_all
     from sandbox.public_security.demo import connection_env, start_demo_service
-    from sandbox.public_security.requests import (
-        lift_exit_orders,
-        seed_exit_orders,
-        seed_locate_requests,
-        seed_vehicle_requests,
-    )
+    from sandbox.public_security.requests import lift_exit_orders
+    from sandbox.requests import seed_partner_requests
 
     paths = configure_environment(get_settings().demo_dir)
     case_url = f"sqlite:///{paths['case_system']}"
@@ -87,9 +83,12 @@ def run_demo(*, cases: int, evolve: float, seed: int) -> bool:
         report = generate(case_engine, GeneratorConfig(cases=cases, seed=seed)).to_dict()
         click.echo("  rows: " + ", ".join(f"{table} {n}" for table, n in report["rows"].items()))
         click.echo("  defects injected: " + ", ".join(f"{kind} {n}" for kind, n in report["defects"].items()))
-        click.echo(f"  locate requests for public security: {seed_locate_requests(case_engine, share=0.3, seed=7)}")
-        click.echo(f"  vehicle requests (search/control): {seed_vehicle_requests(case_engine, share=0.2, seed=7)}")
-        click.echo(f"  exit restriction orders: {seed_exit_orders(case_engine, share=0.2, seed=7)}")
+        # The banks' requests are filed by start_demo_banks (same seeder, same banks); the military court
+        # is not part of the demo.
+        filed = seed_partner_requests(case_engine, flows=PUBLIC_SECURITY_FLOWS)
+        click.echo(f"  locate requests for public security: {filed[LOCATE_FLOW] or 0}")
+        click.echo(f"  vehicle requests (search/control): {filed['vehicle_control'] or 0}")
+        click.echo(f"  exit restriction orders: {filed[EXIT_FLOW] or 0}")
         lift_exits = True
     elif evolve:
         click.echo(f"moving the case system forward: {evolve:.0%} of entries change state ...")

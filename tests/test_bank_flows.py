@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from connectors.sftp import Manifest
 from hub import ledger
@@ -19,68 +17,12 @@ from hub.banks import tasks
 from hub.banks.flows import FLOW_NAME
 from hub.casesystem import parties
 from hub.casesystem.banks import account_statement_lines, bank_control_requests, bank_control_results
-from hub.db import hub_engine
-from hub.db.models import PendingExchange, QuarantinedRecord
+from hub.db.models import QuarantinedRecord
 from hub.sealing import Party
-from sandbox.banks.world import count_requests, make_sandbox_banks, seed_requests
+from sandbox.banks.world import count_requests
+from tests.bank_support import BANKS, bank_results, bank_world_fixture  # noqa: F401  (fixtures)
 
-BANKS = ["bank_a", "bank_b"]
 pytestmark = pytest.mark.mariadb
-
-
-class BankWorld:
-    def __init__(self, case_url: str, hub_url: str, sandbox, sshd):
-        self.case = create_engine(case_url)
-        self.hub = hub_engine(hub_url)
-        self.sandbox = sandbox
-        self.sshd = sshd
-
-    def count(self, table, *where) -> int:
-        with self.case.connect() as connection:
-            return connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-
-    def pending(self, bank: str, kind: str = "FILE") -> list[dict]:
-        table = PendingExchange.__table__
-        query = select(table).where(table.c.partner == bank, table.c.kind == kind)
-        with self.hub.connect() as connection:
-            return [dict(r) for r in connection.execute(query).mappings()]
-
-    def folder(self, bank: str, name: str) -> Path:
-        return self.sandbox.banks[bank].root / name
-
-
-def _make_world(make_database, monkeypatch, sshd, tmp_path, banks: list[str]) -> BankWorld:
-    from sandbox.case_generator import GeneratorConfig, generate
-    from tests.conftest import connection_env
-
-    case_url, hub_url = make_database("case"), make_database("hub")
-    case_engine = create_engine(case_url)
-    generate(case_engine, GeneratorConfig(cases=40, seed=11, defect_rate=0.0))
-    seed_requests(case_engine, banks)
-    case_engine.dispose()
-    root = sshd.files / f"banks_{uuid.uuid4().hex[:8]}"
-    sandbox = make_sandbox_banks(root, banks)
-    sandbox.connect(
-        sshd.host, sshd.port, sshd.user, str(sshd.client_key_path), sshd.host_key_line,
-        {code: str(root / code) for code in banks},
-    )  # fmt: skip
-    monkeypatch.setenv("HUB_DB_URL", hub_url)
-    monkeypatch.setenv("HUB_REPORTS_DIR", str(tmp_path / "reports"))
-    monkeypatch.setenv(*connection_env("case_system", case_url))
-    for name, value in sandbox.env().items():
-        monkeypatch.setenv(name, value)
-    return BankWorld(case_url, hub_url, sandbox, sshd)
-
-
-@pytest.fixture
-def bank_world(make_database, monkeypatch, sshd, tmp_path):
-    world = _make_world(make_database, monkeypatch, sshd, tmp_path, BANKS)
-    yield world
-    world.case.dispose()
-
-
-def _results(world, bank: str) -> int:
-    return world.count(bank_control_results, bank_control_results.c.bank_code == bank)
 
 
 @pytest.mark.parametrize("bank", BANKS)
@@ -102,7 +44,7 @@ def test_requests_go_out_sealed_and_results_come_back_exactly_once(bank_world, b
     assert tasks.responses_ready(bank)
     got = tasks.ingest_responses(bank)
     assert got["files_loaded"] == 1 and got["loaded"] == got["records"] > 0 and got["quarantined"] == 0
-    assert _results(world, bank) == got["loaded"]
+    assert bank_results(world, bank) == got["loaded"]
     assert world.pending(bank)[0]["status"] == "COMPLETE"
     assert any(k.startswith("ACCOUNT SUCCESS") for k in got["outcomes"])
     assert any(k.startswith("CONTROL") for k in got["outcomes"])
@@ -157,7 +99,7 @@ def test_a_response_signed_with_the_wrong_key_is_refused_and_the_resend_loads_on
     assert got["files_rejected"] == 1 and got["loaded"] == 0
     (name, reason) = got["rejected"][0]
     assert name in reason and "signed by key" in reason
-    assert _results(world, bank) == 0
+    assert bank_results(world, bank) == 0
     assert (world.folder(bank, "rejected") / name).exists()  # kept, not deleted
     entries = list(ledger.entries(world.hub, flow=FLOW_NAME, record_key=name))
     assert entries[-1]["outcome"] == "rejected" and name in entries[-1]["reason"]
@@ -176,7 +118,7 @@ def test_a_response_signed_with_the_wrong_key_is_refused_and_the_resend_loads_on
     sandbox.answer_pending()
     retry = tasks.ingest_responses(bank)
     assert retry["files_loaded"] == 1 and retry["loaded"] > 0
-    assert _results(world, bank) == retry["loaded"]
+    assert bank_results(world, bank) == retry["loaded"]
     assert world.pending(bank)[0]["status"] == "COMPLETE"
     assert ledger.verify(world.hub).ok
 
@@ -213,7 +155,7 @@ def test_a_response_altered_after_signing_or_truncated_loads_nothing(bank_world,
             Manifest(path.name, len(data), hashlib.sha256(bytes(data)).hexdigest()).render()
         )
     got = tasks.ingest_responses(bank)
-    assert got["files_rejected"] == 1 and got["loaded"] == 0 and _results(world, bank) == 0
+    assert got["files_rejected"] == 1 and got["loaded"] == 0 and bank_results(world, bank) == 0
     name, reason = got["rejected"][0]
     assert name in reason
     assert ("signature does not verify" in reason) if damage == "altered" else ("truncated" in reason)
@@ -229,19 +171,19 @@ def test_a_duplicate_response_file_loads_once(bank_world):
     (name,) = [p.name for p in outbox.iterdir() if p.name.startswith("RESP_") and p.suffix == ".dat"]
     keep = {p.name: p.read_bytes() for p in outbox.iterdir() if p.is_file()}
     first = tasks.ingest_responses(bank)
-    loaded = _results(world, bank)
+    loaded = bank_results(world, bank)
     assert first["loaded"] == loaded > 0
     for file, data in keep.items():  # the bank uploads the very same file again
         (outbox / file).write_bytes(data)
     second = tasks.ingest_responses(bank)
-    assert second["files_duplicate"] == 1 and second["loaded"] == 0 and _results(world, bank) == loaded
+    assert second["files_duplicate"] == 1 and second["loaded"] == 0 and bank_results(world, bank) == loaded
     # and the same content under a new name: the seal names the original file, so it is refused
     renamed = name.replace("RESP_", "RESP_X")
     (outbox / renamed).write_bytes(keep[name])
     digest = hashlib.sha256(keep[name]).hexdigest()
     (outbox / f"{renamed}.sha256").write_bytes(Manifest(renamed, len(keep[name]), digest).render())
     assert tasks.ingest_responses(bank)["files_rejected"] == 1  # sealed under another name: refused
-    assert _results(world, bank) == loaded
+    assert bank_results(world, bank) == loaded
     assert ledger.verify(world.hub).ok
 
 
@@ -309,13 +251,13 @@ def test_link_cut_mid_download_of_a_response_then_the_retry_loads_once(bank_worl
     try:
         with pytest.raises(sftp.TransferError, match="RESP_"):
             tasks.ingest_responses(bank)
-        assert _results(world, bank) == 0
+        assert bank_results(world, bank) == 0
         monkeypatch.setattr(sftp.SftpLink, "download", real_download)
         proxy.restore()
         got = tasks.ingest_responses(bank)
     finally:
         proxy.close()
-    assert got["files_loaded"] == 1 and _results(world, bank) == got["loaded"] > 0
+    assert got["files_loaded"] == 1 and bank_results(world, bank) == got["loaded"] > 0
     assert ledger.verify(world.hub).ok
 
 
@@ -335,47 +277,6 @@ def test_statements_match_credits_by_sub_account_and_list_unmatched_with_age(ban
 
 def test_requests_seeded_for_every_bank(bank_world):
     assert count_requests(bank_world.case, "bank_a") > 0 and count_requests(bank_world.case, "bank_b") > 0
-
-
-@pytest.mark.airflow
-def test_both_bank_dags_run_end_to_end_through_airflow(bank_world, monkeypatch):
-    from hub import airflow_env, batches
-    from hub.banks.flows import STATEMENT_FLOW
-    from hub.db.models import LedgerEntry
-
-    world = bank_world
-    monkeypatch.setenv("HUB_BANK_POKE_SECONDS", "1")
-    monkeypatch.setenv("HUB_BANK_WAIT_SECONDS", "120")
-    env = airflow_env.prepare()
-    world.sandbox.start(interval=0.3)
-    try:
-        result = airflow_env.run_dag(FLOW_NAME, env=env)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        for bank in BANKS:
-            (exchange,) = world.pending(bank)
-            assert exchange["status"] == "COMPLETE"
-            assert _results(world, bank) > 0
-        out = batches.latest(world.hub, FLOW_NAME, "OUT")
-        assert out["status"] == "SUCCEEDED" and out["delivered"] > 0
-
-        world.sandbox.write_statements(world.case, date(2026, 11, 26))
-        result = airflow_env.run_dag(STATEMENT_FLOW, env=env)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        assert world.count(account_statement_lines) > 0
-        assert world.count(account_statement_lines, account_statement_lines.c.case_id.is_not(None)) > 0
-
-        rerun = airflow_env.run_dag(FLOW_NAME, env=env)
-        assert rerun.returncode == 0, rerun.stdout[-3000:]
-        assert all(len(world.pending(bank)) == 1 for bank in BANKS)  # nothing new was sent
-    finally:
-        world.sandbox.stop()
-    assert ledger.verify(world.hub).ok
-    table = LedgerEntry.__table__
-    with world.hub.connect() as connection:
-        failures = connection.execute(
-            select(table.c.reason).where(table.c.outcome.in_(["failed", "task_failed", "rejected"]))
-        ).all()
-    assert failures == []
 
 
 def test_link_cut_mid_upload_of_a_request_file_then_the_retry_sends_it_once(bank_world, monkeypatch):
@@ -418,72 +319,6 @@ def test_link_cut_mid_upload_of_a_request_file_then_the_retry_sends_it_once(bank
     monkeypatch.setenv("AIRFLOW_CONN_BANK_B_SFTP", direct)
     world.sandbox.banks[bank].answer_pending()
     assert tasks.ingest_responses(bank)["files_loaded"] == 1
-
-
-def test_a_third_bank_is_a_mapping_file_and_a_connection(make_database, monkeypatch, sshd, tmp_path):
-    """bank_c: bank A's fields, but UTF-8 fixed width with its own file names: no code, one YAML file."""
-    import shutil
-
-    import yaml
-
-    from hub.banks.config import configured_banks
-    from hub.settings import PROJECT_ROOT
-
-    mappings = tmp_path / "mappings"
-    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
-    document = yaml.safe_load((mappings / "bank_a.yaml").read_text(encoding="utf-8"))
-    document["partner"] = "bank_c"
-    for kind, prefix in (("request", "C_REQ"), ("response", "C_RESP"), ("statement", "C_STMT")):
-        layout = document["layouts"][kind]
-        layout.update(encoding="utf-8", file_pattern=f"{prefix}_*.txt", name_template=f"{prefix}_{{stem}}.txt")
-        layout["line_ending"] = "\n"
-    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
-    (mappings / "bank_c.yaml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("HUB_MAPPINGS_DIR", str(mappings))
-    # Deny by default: the new bank receives nothing until it has a policy (docs/policies.md).
-    policies = tmp_path / "policies"
-    shutil.copytree(PROJECT_ROOT / "policies", policies)
-    policy = yaml.safe_load((policies / "bank_a.yaml").read_text(encoding="utf-8"))
-    policy["partner"] = "bank_c"
-    (policies / "bank_c.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    monkeypatch.setenv("HUB_POLICIES_DIR", str(policies))
-    assert configured_banks() == ["bank_a", "bank_b", "bank_c"]
-    world = _make_world(make_database, monkeypatch, sshd, tmp_path, ["bank_c"])
-    try:
-        sent = tasks.send_requests("bank_c")
-        (name,) = sent["request_files"]
-        assert name.startswith("C_REQ_bank_c_") and name.endswith(".txt")
-        world.sandbox.banks["bank_c"].answer_pending()
-        got = tasks.ingest_responses("bank_c")
-        assert got["files_loaded"] == 1 and got["loaded"] > 0 and _results(world, "bank_c") == got["loaded"]
-    finally:
-        world.case.dispose()
-
-
-def test_bank_dags_use_a_pool_per_bank_a_reschedule_sensor_and_the_ledger_callback():
-    from airflow.dag_processing.dagbag import DagBag
-
-    from hub.runner import record_task_failure
-    from hub.settings import PROJECT_ROOT
-
-    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
-    assert not {k: v for k, v in bag.import_errors.items() if "bank" in k or "statements" in k}
-    control, statements = bag.dags[FLOW_NAME], bag.dags["case_account_statements"]
-    for bank in BANKS:
-        sensor = control.get_task(f"await_responses_{bank}")
-        assert sensor.mode == "reschedule" and sensor.soft_fail
-        assert control.get_task(f"ingest_responses_{bank}").trigger_rule == "none_failed"
-        assert [t.task_id for t in control.get_task(f"send_requests_{bank}").downstream_list] == [sensor.task_id]
-        assert statements.get_task(f"load_statements_{bank}").pool == bank
-    for task in [*control.tasks, *statements.tasks]:
-        assert task.pool in BANKS and task.retries >= 1
-        callbacks = task.on_failure_callback
-        assert record_task_failure in (callbacks if isinstance(callbacks, list) else [callbacks])
-    assert control.max_active_runs == statements.max_active_runs == 1
-    import json
-
-    pools = json.loads((PROJECT_ROOT / "deploy" / "airflow" / "pools.json").read_text(encoding="utf-8"))
-    assert set(BANKS) <= set(pools)
 
 
 def test_hostile_and_foreign_names_on_the_server_are_never_taken(bank_world):

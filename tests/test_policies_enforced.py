@@ -65,10 +65,10 @@ def credit_platform(request, flow: OutboundFlow) -> Partner:
 
 def bank(request, flow: OutboundFlow) -> Partner:
     from hub.banks import tasks
-    from tests.test_bank_flows import _make_world
+    from tests.bank_support import make_world
 
     fixtures = [request.getfixturevalue(name) for name in ("make_database", "monkeypatch", "sshd", "tmp_path")]
-    world = _make_world(*fixtures, [flow.partner])
+    world = make_world(*fixtures, [flow.partner])
     request.addfinalizer(world.case.dispose)
     inbox = world.folder(flow.partner, "to_bank")
 

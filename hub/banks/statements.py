@@ -2,7 +2,7 @@
 account, every credit line matched to its case by the virtual sub-account, unmatched credits listed with
 their age so that operators claim them within the local deadline.
 
-Each statement file is handled like a response file (:mod:`hub.banks.exchange`): downloaded and checked,
+Each statement file is handled like a response file (:mod:`hub.banks.responses`): downloaded and checked,
 seal verified before parsing, loaded in one case-system transaction (lines unique by the bank's serial
 number, so a statement loaded twice is stored once), traced line by line in the ledger, archived on the
 server only after the hub committed; a file that fails its seal or layout is rejected and quarantined.
@@ -25,8 +25,8 @@ from sqlalchemy import Engine, insert, select
 from connectors.sftp import SftpLink
 from hub import batches, ledger
 from hub.banks.config import STATEMENT_TYPE, BankConfig
-from hub.banks.exchange import IN, _pending, _reject, archive_if_loaded
 from hub.banks.flows import STATEMENT_FLOW
+from hub.banks.responses import IN, archive_if_loaded, pending_exchanges, reject
 from hub.casesystem.banks import account_statement_lines as lines_table
 from hub.casesystem.banks import case_virtual_accounts
 from hub.filelayout import LayoutError
@@ -113,9 +113,7 @@ def _ingest_file(bank, link, case_system: Engine, hub: Engine, name: str, work: 
         try:
             outcomes, header, count = _load(bank, case_system, local, name)
         except (SealError, LayoutError) as exc:
-            _reject(
-                bank, link, hub, batch_id, name, str(exc), summary, flow=STATEMENT_FLOW, folder_name="statement_dir"
-            )
+            reject(bank, link, hub, batch_id, name, str(exc), summary, flow=STATEMENT_FLOW, folder_name="statement_dir")
             return
     except Exception as exc:
         batches.close_batch(hub, batch_id, STATEMENT_FLOW, bank.code, IN, figures={}, error=f"{exc}")
@@ -134,7 +132,7 @@ def _ingest_file(bank, link, case_system: Engine, hub: Engine, name: str, work: 
                             f"statement of {header.get('RQ', '?')}: {count} lines, {len(loaded)} loaded"))  # fmt: skip
         ledger.append(connection, traces)
         connection.execute(
-            insert(_pending).values(
+            insert(pending_exchanges).values(
                 exchange_id=marker, flow=STATEMENT_FLOW, partner=bank.code, batch_id=batch_id, kind="FILE_IN",
                 record_count=count, status="COMPLETE", submitted_at=now, due_at=now, completed_at=now,
                 note=f"sha256={manifest.sha256}",

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from connectors.db import DatabaseLink
 from connectors.sftp import SftpLink
-from hub.banks import exchange, statements
+from hub.banks import responses, statements
 from hub.banks.config import bank
 from hub.banks.flows import control_flow
 from hub.connections import sqlalchemy_url
 from hub.db import hub_engine
 from hub.pipeline import run_outbound
+from hub.sealed_delivery import SealedFileDeliverer
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def send_requests(bank_code: str) -> dict:
     try:
         with SftpLink(config.sftp_settings(), name=config.conn_id) as link:
             link.ensure_dir(config.folder("request_dir"))
-            partner = exchange.SftpRequestDeliverer(config, link, hub_engine(), work)
+            partner = SealedFileDeliverer(config, link, hub_engine(), work)
             summary = run_outbound(flow, source=source, partner=partner, hub=hub_engine())
     finally:
         source.dispose()
@@ -49,7 +50,7 @@ def responses_ready(bank_code: str) -> bool:
     """The sensor's poke: every awaited request file of ``bank_code`` answered (or overdue)."""
     config = bank(bank_code)
     with SftpLink(config.sftp_settings(), name=config.conn_id) as link:
-        return exchange.responses_ready(config, link, hub_engine())
+        return responses.responses_ready(config, link, hub_engine())
 
 
 def ingest_responses(bank_code: str) -> dict:
@@ -58,7 +59,7 @@ def ingest_responses(bank_code: str) -> dict:
     source = _case_system()
     try:
         with SftpLink(config.sftp_settings(), name=config.conn_id) as link:
-            summary = exchange.ingest_responses(config, link, source.engine, hub_engine())
+            summary = responses.ingest_responses(config, link, source.engine, hub_engine())
     finally:
         source.dispose()
     log.info("%s: %s", bank_code, summary.as_dict())

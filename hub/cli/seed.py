@@ -3,7 +3,8 @@
 The demo, the tests and the benchmarks need a case system to extract from; real case data never leaves
 the courts. By default the target is the case system the flows read: the Airflow connection
 ``case_system`` when it is defined, else the demo's SQLite file (``HUB_DEMO_DIR/case_system.db``);
-``--url`` or ``--conn-id`` name another.
+``--url`` or ``--conn-id`` name another. After generating, the requests officers send to the partners are
+filed too (sandbox.requests, the same requests ``hub demo`` files), so every outbound flow has work.
 """
 
 from __future__ import annotations
@@ -87,6 +88,38 @@ def _existing_cases(engine: Engine) -> int:
         return conn.execute(select(func.count()).select_from(cases)).scalar_one()
 
 
+def _file_requests(engine: Engine, *, replaced: bool) -> None:
+    """File the partner flows' requests (sandbox.requests) and print them per flow, and per bank."""
+    from sandbox.requests import REQUEST_SEED, RequestSeedingError, bank_request_counts, seed_partner_requests
+
+    click.echo(f"\nfiling the partner requests (seed {REQUEST_SEED}) ...")
+    try:
+        filed = seed_partner_requests(engine)
+    except RequestSeedingError as exc:
+        _fail(f"{exc} Or pass --no-requests to skip this step.")
+    rows: list[tuple[str, object]] = []
+    for flow, count in filed.items():
+        rows.append((flow, "skipped" if count is None else count))
+        if flow == "bank_inquiry_control" and count:
+            rows += [(f"  {bank}", n) for bank, n in bank_request_counts(engine).items()]
+    click.echo(_table("requests filed (flow)", rows))
+    skipped = [flow for flow, count in filed.items() if count is None]
+    if skipped:
+        from sandbox.requests import filed_requests
+
+        held = filed_requests(engine, skipped)
+        click.echo(
+            "skipped, requests already filed (nothing is filed twice): "
+            + ", ".join(f"{flow} ({held[flow]})" for flow in skipped)
+        )
+        if replaced:
+            click.echo(
+                "warning: --replace regenerates the cases only; the requests kept refer to the replaced cases. "
+                "For fresh requests, seed a new case system (another --url or file).",
+                err=True,
+            )
+
+
 def _table(title: str, rows: list[tuple[str, object]]) -> str:
     width = max([len(title), *(len(name) for name, _ in rows)])
     lines = [f"{title:<{width}}  {'rows':>10}", f"{'-' * width}  {'-' * 10}"]
@@ -118,6 +151,17 @@ def _table(title: str, rows: list[tuple[str, object]]) -> str:
     default=None,
     help="Afterwards, move time forward: this fraction of changeable rows change state.",
 )
+@click.option(
+    "--requests/--no-requests",
+    "file_requests",
+    default=None,
+    help="File the requests officers send to the partners (debtor_locate, vehicle_control, exit_restriction, "
+    "bank_inquiry_control per configured bank, military_court_sync) with the demo's seeders and request "
+    "seed 7 (whatever --seed), so make demo files the same ones for the flows it runs. "
+    "Default: on when cases are generated, off with --cases 0; --cases 0 --requests files them on an "
+    "existing case system. A flow that already has requests is skipped: nothing is filed twice (--replace "
+    "keeps them too: use a new case system for fresh requests).",
+)
 @click.option("--replace", is_flag=True, help="Drop the generated tables first if they hold cases.")
 @click.option("--url", default=None, help="SQLAlchemy URL of the target case system.")
 @click.option("--conn-id", default=None, help="Airflow connection id of the target case system.")
@@ -126,6 +170,7 @@ def command(
     seed: int,
     defect_rate: float,
     evolve_fraction: float | None,
+    file_requests: bool | None,
     replace: bool,
     url: str | None,
     conn_id: str | None,
@@ -133,13 +178,17 @@ def command(
     """Generate a synthetic Ningxia enforcement case system (cases, parties, dishonest list, restrictions).
 
     An existing case system is never appended to: pass --replace to regenerate it, or --cases 0 with
-    --evolve to simulate time passing on it (incremental deliveries in the demo).
+    --evolve to simulate time passing on it (incremental deliveries in the demo). Requests for the
+    partner flows are filed after generating (see --requests), before any --evolve.
     """
     from sandbox.case_generator import DEFECT_KINDS, DEFECT_TABLES, GeneratorConfig, evolve, generate, reset
 
+    if file_requests is None:
+        file_requests = n_cases > 0
     target = _resolve_url(url, conn_id)
     engine = _connect(target)
     shown = target.render_as_string(hide_password=True)
+    replaced = False
     try:
         existing = _existing_cases(engine)
         if existing and n_cases:
@@ -150,6 +199,7 @@ def command(
                 )
             click.echo(f"dropping the generated tables of {shown} ({existing} cases)", err=True)
             reset(engine)
+            replaced = True
         if n_cases:
             config = GeneratorConfig(cases=n_cases, seed=seed, defect_rate=defect_rate)
             click.echo(f"generating {n_cases} cases (seed {seed}, defect rate {defect_rate}) into {shown}")
@@ -174,8 +224,14 @@ def command(
                 )
             )
             click.echo(f"\ngenerated in {report.seconds:.1f}s")
-        elif not existing and evolve_fraction is None:
-            _fail("--cases 0 on an empty case system does nothing; give --cases N")
+        elif not existing and (file_requests or evolve_fraction is None):
+            _fail(
+                "--cases 0 on an empty case system: there are no cases to "
+                + ("file requests for" if file_requests else "evolve or file requests for")
+                + "; give --cases N"
+            )
+        if file_requests:
+            _file_requests(engine, replaced=replaced)
         if evolve_fraction is not None:
             evolution = evolve(engine, seed, evolve_fraction)
             click.echo(f"\nevolved at {evolution.now.isoformat(sep=' ')} (fraction {evolve_fraction}):")

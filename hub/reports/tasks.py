@@ -1,7 +1,7 @@
 """What the report DAG's tasks call, wired to connections and settings; runnable without Airflow.
 
 Each task opens one SFTP connection to its partner and closes it at the end. The transport is the banks'
-sealed-file deliverer (:class:`hub.banks.exchange.SftpRequestDeliverer`) with the report layout and
+sealed-file deliverer (:class:`hub.sealed_delivery.SealedFileDeliverer`) with the report layout and
 folder, and no response awaited.
 """
 
@@ -17,7 +17,6 @@ from sqlalchemy import Engine, func, select
 from connectors.db import DatabaseLink
 from connectors.sftp import SftpLink
 from hub import policy
-from hub.banks.exchange import SftpRequestDeliverer
 from hub.connections import sqlalchemy_url
 from hub.db import hub_engine
 from hub.db.models import LedgerEntry, PendingExchange
@@ -25,6 +24,7 @@ from hub.flows import OutboundFlow
 from hub.pipeline import run_outbound
 from hub.reports.config import LAYOUT, REPORT_PARTNERS, report_partner
 from hub.reports.flows import FLOW_NAME, report_flow
+from hub.sealed_delivery import SealedFileDeliverer
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def send_reports(partner: str, *, flow: OutboundFlow | None = None) -> dict:
     try:
         with SftpLink(config.sftp_settings(), name=config.conn_id) as link:
             link.ensure_dir(config.folder("report_dir"))
-            deliverer = SftpRequestDeliverer(
+            deliverer = SealedFileDeliverer(
                 config, link, hub_engine(), work, flow=flow.name, layout=LAYOUT, folder="report_dir",
                 awaits_response=False,
             )  # fmt: skip

@@ -1,11 +1,7 @@
-"""Request files out, response files in: the bank side of network inquiry and control (网络查控).
+"""Response files in: the bank side of what comes back for network inquiry and control (网络查控).
 
-Out (:class:`SftpRequestDeliverer`, a :class:`connectors.base.Deliverer` for :func:`hub.pipeline.run_outbound`):
-each chunk of mapped requests becomes one request file in the bank's dialect, sealed (signed with the
-court's key, encrypted for the bank's), uploaded atomically with its manifest, and recorded as a pending
-exchange (``pending_exchanges``) due back within the bank's response window. Rows whose version the hub
-already delivered to this bank are not sent again (``delivered_keys``): a retry after a crash between the
-upload and the hub's commit sends only what is missing.
+The request files go out through :class:`hub.sealed_delivery.SealedFileDeliverer`, each recorded as a
+pending exchange; this module waits for their answers and loads them.
 
 Waiting (:func:`responses_ready`): true when every awaiting request file has its response ready on the
 server (or is overdue); the DAG polls it from a reschedule-mode sensor, so no worker slot is held.
@@ -19,6 +15,8 @@ and per file, marks the request exchange COMPLETE and remembers the response fil
 file archived on the server (never deleted). A file that fails its seal or its layout is moved to the
 bank's ``rejected`` folder, quarantined under its name and written to the ledger with the reason; a link
 fault raises (the task retries). Requests past their due time are marked OVERDUE, with a ledger entry.
+
+:func:`archive_if_loaded` and :func:`reject` serve the statement files too (:mod:`hub.banks.statements`).
 """
 
 from __future__ import annotations
@@ -27,164 +25,42 @@ import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, and_, insert, select, update
 
-from connectors.base import ChunkDelivery, TargetSpec
 from connectors.sftp import SftpLink, TransferError
 from hub import batches, ledger, quarantine
 from hub.banks.config import RESULT_TYPE, BankConfig
 from hub.banks.flows import FLOW_NAME
 from hub.casesystem.banks import bank_control_requests, bank_control_results
-from hub.db.models import Batch, DeliveredKey, PendingExchange
+from hub.db.models import PendingExchange
 from hub.filelayout import LayoutError
 from hub.ledger import Trace, payload_hash, utcnow
-from hub.sealing import SealError, open_sealed, seal
+from hub.sealed_delivery import file_name
+from hub.sealing import SealError, open_sealed
 
 log = logging.getLogger(__name__)
 
-#: The court system's sender code in request file headers (FSF). [check] the code the banks registered.
-COURT_SENDER_CODE = "NXGY"
 IN, OUT = "IN", "OUT"
 #: Quarantine's flow name for what came back from banks (files, results): kept apart from the outbound
 #: flow's own quarantine, whose released records are re-read from the case system by their request id.
 RESPONSES_QUARANTINE = f"{FLOW_NAME}_responses"
 LOAD_CHUNK = 5000
-_pending = PendingExchange.__table__
-_keys = DeliveredKey.__table__
-_batches = Batch.__table__
-
-
-def exchange_stem(bank: str, batch_id: str, seq: int) -> str:
-    """The part of a request file's name its response repeats: bank, UTC time, batch and chunk."""
-    return f"{bank}_{utcnow():%Y%m%d%H%M%S}_{batch_id[:8]}{seq:04d}"
-
-
-def file_name(template: str, *, bank: str, stem: str) -> str:
-    return template.format(bank=bank, stem=stem)
-
-
-class SftpRequestDeliverer:
-    """Deliver chunks of mapped control requests to one bank as sealed request files over SFTP.
-
-    Also any other one-way sealed file partner (e.g. hub/reports): ``flow``, the ``layout`` kind and the
-    ``folder`` name say which files; ``awaits_response=False`` records each file as COMPLETE, since nobody
-    answers it.
-    """
-
-    def __init__(
-        self,
-        bank: BankConfig,
-        link: SftpLink,
-        hub: Engine,
-        work_dir: Path,
-        *,
-        flow: str = FLOW_NAME,
-        layout: str = "request",
-        folder: str = "request_dir",
-        awaits_response: bool = True,
-    ):
-        self.bank, self.link, self.hub, self.work_dir = bank, link, hub, Path(work_dir)
-        self.flow, self.layout_kind, self.folder_name, self.awaits_response = flow, layout, folder, awaits_response
-        self.name = bank.code
-        self.files: list[str] = []
-        self._seq = 0
-
-    def _batch_id(self) -> str:
-        query = (
-            select(_batches.c.batch_id)
-            .where(_batches.c.flow == self.flow, _batches.c.partner == self.bank.code, _batches.c.status == "RUNNING")
-            .order_by(_batches.c.started_at.desc())
-            .limit(1)
-        )
-        with self.hub.connect() as connection:
-            return connection.execute(query).scalar() or str(uuid.uuid4())
-
-    def _already_delivered(self, keys: list[str]) -> dict[str, int]:
-        query = select(_keys.c.record_key, _keys.c.record_version).where(
-            _keys.c.flow == self.flow, _keys.c.partner == self.bank.code, _keys.c.record_key.in_(keys)
-        )
-        have: dict[str, int] = {}
-        with self.hub.connect() as connection:
-            for key, version in connection.execute(query):
-                have[key] = max(version, have.get(key, 0))
-        return have
-
-    def deliver(self, target: TargetSpec, rows: Sequence[dict]) -> ChunkDelivery:
-        result = ChunkDelivery()
-        if not rows:
-            return result
-        key, version = target.key, target.version
-        have = self._already_delivered([str(r[key]) for r in rows])
-        fresh = []
-        for row in rows:
-            if have.get(str(row[key]), 0) >= int(row[version]):
-                result.already_present[str(row[key])] = have[str(row[key])]
-            else:
-                fresh.append(row)
-        if not fresh:
-            return result
-        batch_id = self._batch_id()
-        self._seq += 1
-        stem = exchange_stem(self.bank.code, batch_id, self._seq)
-        layout = self.bank.layout(self.layout_kind)
-        name = file_name(layout.name_template, bank=self.bank.code, stem=stem)
-        plain, sealed = self.work_dir / f"{name}.plain", self.work_dir / f"{name}.sealed"
-        try:
-            with open(plain, "wb") as handle:
-                header = {"WJM": name, "SCSJ": f"{utcnow():%Y%m%d%H%M%S}", "FSF": COURT_SENDER_CODE}
-                with layout.writer(handle, name=name, header=header) as writer:
-                    for row in fresh:
-                        writer.write(row)
-            keys = self.bank.keys
-            seal(_blocks(plain), sealed, file_name=name, sender=keys.court_sign, recipient=keys.bank_box)
-            plain.unlink()
-            manifest = self.link.upload(sealed, self.bank.folder(self.folder_name), name)
-        finally:
-            plain.unlink(missing_ok=True)
-            sealed.unlink(missing_ok=True)
-        now = utcnow()
-        with self.hub.begin() as connection:
-            connection.execute(
-                insert(_pending).values(
-                    exchange_id=f"{self.bank.code}:{name}",
-                    flow=self.flow,
-                    partner=self.bank.code,
-                    batch_id=batch_id,
-                    kind="FILE",
-                    record_count=len(fresh),
-                    status="AWAITING" if self.awaits_response else "COMPLETE",
-                    submitted_at=now,
-                    due_at=now + timedelta(hours=self.bank.response_hours if self.awaits_response else 0),
-                    completed_at=None if self.awaits_response else now,
-                    note=f"stem={stem} sha256={manifest.sha256} size={manifest.size}",
-                )
-            )
-        self.files.append(name)
-        result.applied = [str(r[key]) for r in fresh]
-        log.info("%s: %s file %s with %d records uploaded", self.bank.code, self.layout_kind, name, len(fresh))
-        return result
-
-
-def _blocks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        while block := handle.read(size):
-            yield block
+#: The hub's ``pending_exchanges`` table: request files awaited, response and statement files loaded.
+pending_exchanges = PendingExchange.__table__
 
 
 # -- waiting and escalation -------------------------------------------------------------------------------
 def awaiting(hub: Engine, bank: str) -> list[dict]:
-    query = select(_pending).where(
-        _pending.c.flow == FLOW_NAME,
-        _pending.c.partner == bank,
-        _pending.c.kind == "FILE",
-        _pending.c.status == "AWAITING",
+    query = select(pending_exchanges).where(
+        pending_exchanges.c.flow == FLOW_NAME,
+        pending_exchanges.c.partner == bank,
+        pending_exchanges.c.kind == "FILE",
+        pending_exchanges.c.status == "AWAITING",
     )
     with hub.connect() as connection:
         return [dict(row) for row in connection.execute(query).mappings()]
@@ -206,8 +82,8 @@ def escalate_overdue(hub: Engine, bank: str) -> list[str]:
     with hub.begin() as connection:
         for row in overdue:
             connection.execute(
-                update(_pending)
-                .where(_pending.c.id == row["id"], _pending.c.status == "AWAITING")
+                update(pending_exchanges)
+                .where(pending_exchanges.c.id == row["id"], pending_exchanges.c.status == "AWAITING")
                 .values(status="OVERDUE", note=f"{row['note']} overdue-since={row['due_at']:%Y-%m-%dT%H:%M:%S}")
             )
         ledger.append(
@@ -292,7 +168,9 @@ def archive_if_loaded(
     Returns True when ``name`` was loaded before and has now been archived.
     """
     with hub.connect() as connection:
-        seen = connection.execute(select(_pending.c.id).where(_pending.c.exchange_id == marker)).first()
+        seen = connection.execute(
+            select(pending_exchanges.c.id).where(pending_exchanges.c.exchange_id == marker)
+        ).first()
     if seen is None:
         return False
     with hub.begin() as connection:
@@ -323,7 +201,7 @@ def _ingest_file(bank, link: SftpLink, case_system: Engine, hub: Engine, name: s
         except (SealError, LayoutError) as exc:
             raise _Rejected(str(exc)) from exc
     except _Rejected as exc:
-        _reject(bank, link, hub, batch_id, name, str(exc), summary)
+        reject(bank, link, hub, batch_id, name, str(exc), summary)
         return
     except Exception as exc:
         batches.close_batch(hub, batch_id, FLOW_NAME, bank.code, IN, figures={}, error=f"{type(exc).__name__}: {exc}")
@@ -457,15 +335,15 @@ def _record(bank, hub: Engine, batch_id: str, name: str, sha256: str, loaded: _L
         )
         if request_file:
             connection.execute(
-                update(_pending)
+                update(pending_exchanges)
                 .where(
-                    _pending.c.exchange_id == f"{bank.code}:{request_file}",
-                    _pending.c.status.in_(["AWAITING", "OVERDUE"]),
+                    pending_exchanges.c.exchange_id == f"{bank.code}:{request_file}",
+                    pending_exchanges.c.status.in_(["AWAITING", "OVERDUE"]),
                 )
                 .values(status="COMPLETE", completed_at=now)
             )
         connection.execute(
-            insert(_pending).values(
+            insert(pending_exchanges).values(
                 exchange_id=f"{bank.code}:in:{name}", flow=FLOW_NAME, partner=bank.code, batch_id=batch_id,
                 kind="FILE_IN", record_count=loaded.count, status="COMPLETE", submitted_at=now, due_at=now,
                 completed_at=now, note=f"answers={request_file} sha256={sha256}",
@@ -489,7 +367,7 @@ def _jsonable(payload: dict) -> dict:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in payload.items()}
 
 
-def _reject(
+def reject(
     bank,
     link: SftpLink,
     hub: Engine,
