@@ -69,6 +69,7 @@ from gate_profile import _timed, cold_startup, ge_breakdown, profile_gate
 
 from hub.quality import duplicates
 from hub.quality.gate import QualityGate
+from hub.settings import get_settings
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 TARGET_VS_PLAIN = 2.0  # the gate may take at most this many times the plain reference's time
@@ -90,7 +91,7 @@ def gate_batch(gate: QualityGate, chunks: list[pd.DataFrame]) -> dict:
 
 def plain_batch(chunks: list[pd.DataFrame], reasons: list[str]) -> dict:
     """One batch through the plain reference, the compound keys carried from chunk to chunk."""
-    seen = duplicates.FirstSeen()
+    seen = duplicates.FirstSeen(get_settings().duplicate_keys_in_memory)  # as the gate keeps them
     failures: dict = {}
     for chunk in chunks:
         failures.update(plain_check(chunk, reasons, seen)[1])

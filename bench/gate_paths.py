@@ -30,6 +30,7 @@ from hub import identifiers  # noqa: E402
 from hub.identifiers import caseno, orgcode, ric, uscc, vector  # noqa: E402
 from hub.identifiers._errors import InvalidIdentifier  # noqa: E402
 from hub.quality import duplicates  # noqa: E402
+from hub.settings import get_settings  # noqa: E402
 
 SUITE_PATH = PROJECT_ROOT / "expectations" / "dishonest_list_outbound.json"
 KEY = "entry_id"
@@ -176,7 +177,7 @@ def plain_check(
     # duplicates across the batch: the first occurrence passes, each later one names it
     listing = list(SUITE_SHAPE[E_UNIQUE][1])
     considered = np.flatnonzero(np.logical_or.reduce([present[c] for c in listing]))
-    seen = duplicates.FirstSeen() if seen is None else seen
+    seen = duplicates.FirstSeen(get_settings().duplicate_keys_in_memory) if seen is None else seen
     keys = frame[KEY].astype(str).to_numpy(dtype=object)
     found, pending = seen.check(duplicates.key_hashes(frame.iloc[considered], listing), keys[considered])
     seen.remember(pending)

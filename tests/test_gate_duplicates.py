@@ -160,6 +160,26 @@ def test_memory_holds_one_hash_per_distinct_key_not_rows(tmp_path):
     assert len(seen) == 750 and seen._hashes.dtype == np.dtype("V16")
 
 
+def test_past_its_capacity_the_batch_keeps_keys_in_a_scratch_file_and_still_finds_every_duplicate(tmp_path):
+    gate = _suite(tmp_path)
+    seen = gate._batch_unique[0].seen
+    seen.capacity = 300
+    gate.begin("batch-1")
+    for start in range(1, 1001, 250):  # 1,000 distinct keys in four chunks: three spills
+        gate.check(_rows([(i, "王伟", f"（2021）宁0104执{i}号", "X", 1, DAY) for i in range(start, start + 250)]))
+    assert len(seen) == 1000 and len(seen._hashes) <= 300 and len(seen._spilled) >= 700
+    again = [(5000 + i, "李娜", f"（2021）宁0104执{i}号", "X", 1, DAY) for i in (1, 299, 600, 1000)]
+    fresh = (6000, "张敏", "（2021）宁0104执9999号", "X", 1, DAY)
+    result = gate.check(_rows([*again, fresh, (6001, "张敏", *fresh[2:])]))
+    assert result.failures == {
+        **{str(row[0]): [f"{UNIQUE} (first seen as record {row[0] - 5000})"] for row in again},
+        "6001": [f"{UNIQUE} (first seen as record 6000)"],
+    }
+    assert gate.check(_rows([(1, "王伟", "（2021）宁0104执1号", "X", 1, DAY)])).failures == {}  # itself, re-read
+    gate.finish()
+    assert len(seen) == 0 and seen._spilled is None  # the batch's keys and scratch file are gone
+
+
 # ------------------------------------------------------------------------------------------------------
 # Through the pipeline, on real MariaDB databases
 

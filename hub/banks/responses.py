@@ -16,7 +16,8 @@ file archived on the server (never deleted). A file that fails its seal or its l
 bank's ``rejected`` folder, quarantined under its name and written to the ledger with the reason; a link
 fault raises (the task retries). Requests past their due time are marked OVERDUE, with a ledger entry.
 
-:func:`archive_if_loaded` and :func:`reject` serve the statement files too (:mod:`hub.banks.statements`).
+:func:`ingest_files` (download, verify, load all or nothing, record, archive; duplicates archived, bad files
+rejected) serves the statement files too (:mod:`hub.banks.statements`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import logging
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -140,24 +142,60 @@ class IngestSummary:
         return asdict(self)
 
 
-class _Rejected(Exception):
-    pass
+@dataclass(frozen=True)
+class InboundFiles:
+    """One kind of file a bank leaves for the court (responses, statements): where it waits, and how the
+    hub names it in batches, ledger entries and the exchanges it remembers."""
+
+    flow: str
+    layout: str  # the bank's layout of it: response, statement
+    folder: str  # the connection extra naming its folder: response_dir, statement_dir
+    marker: str  # the middle part of its exchange id, ``<bank>:<marker>:<file name>``
+    what: str  # how messages name one
+
+
+RESPONSE_FILES = InboundFiles(FLOW_NAME, "response", "response_dir", "in", "response file")
 
 
 def ingest_responses(bank: BankConfig, link: SftpLink, case_system: Engine, hub: Engine) -> IngestSummary:
     """Load every ready response file of ``bank`` (see the module docstring); return the figures."""
     summary = IngestSummary(bank.code)
-    layout = bank.layout("response")
-    folder = bank.folder("response_dir")
-    work = Path(tempfile.mkdtemp(prefix=f"hub-{bank.code}-"))
-    try:
-        for remote in link.list_ready(folder, layout.file_pattern):
-            summary.files += 1
-            _ingest_file(bank, link, case_system, hub, remote.name, work, summary)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    ingest_files(
+        bank,
+        link,
+        hub,
+        RESPONSE_FILES,
+        summary,
+        load=lambda local, name: _load(bank, case_system, local, name),
+        record=lambda *loaded_file: _record(bank, hub, summary, *loaded_file),
+    )
     summary.overdue = escalate_overdue(hub, bank.code)
     return summary
+
+
+def ingest_files(
+    bank: BankConfig,
+    link: SftpLink,
+    hub: Engine,
+    files: InboundFiles,
+    summary,
+    *,
+    load: Callable[[Path, str], object],
+    record: Callable[[str, str, str, str, object], None],
+) -> None:
+    """Each ready file of the kind ``files``, one at a time: downloaded (size and checksum verified), then
+    ``load(local, name)`` verifies, opens and loads it all or nothing, then ``record(batch_id, exchange_id,
+    name, sha256, loaded)`` writes the hub's side in one transaction, and only then is the file archived
+    on the server. A file loaded before is only archived; one that fails its seal or its layout is
+    rejected (moved aside, quarantined, in the ledger); a link fault or any other error closes the batch
+    with the error and raises, so the task retries."""
+    work = Path(tempfile.mkdtemp(prefix=f"hub-{bank.code}-{files.marker}-"))
+    try:
+        for remote in link.list_ready(bank.folder(files.folder), bank.layout(files.layout).file_pattern):
+            summary.files += 1
+            _ingest_file(bank, link, hub, files, remote.name, work, summary, load, record)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def archive_if_loaded(
@@ -183,32 +221,30 @@ def archive_if_loaded(
     return True
 
 
-def _ingest_file(bank, link: SftpLink, case_system: Engine, hub: Engine, name: str, work: Path, summary) -> None:
-    folder = bank.folder("response_dir")
-    marker = f"{bank.code}:in:{name}"
+def _ingest_file(bank, link: SftpLink, hub: Engine, files: InboundFiles, name, work: Path, summary, load, record):
+    folder = bank.folder(files.folder)
+    exchange_id = f"{bank.code}:{files.marker}:{name}"
     batch_id = str(uuid.uuid4())
     if archive_if_loaded(
-        hub, link, bank, flow=FLOW_NAME, marker=marker, folder=folder, name=name, what="response file"
+        hub, link, bank, flow=files.flow, marker=exchange_id, folder=folder, name=name, what=files.what
     ):
         summary.files_duplicate += 1
         return
-    batches.open_batch(hub, batch_id, FLOW_NAME, bank.code, IN, f"response file {name}")
+    batches.open_batch(hub, batch_id, files.flow, bank.code, IN, f"{files.what} {name}")
     local = work / name
     try:
         manifest = link.download(folder, name, local)  # TransferError: the task fails and retries
         try:
-            loaded = _load(bank, case_system, local, name)
+            loaded = load(local, name)
         except (SealError, LayoutError) as exc:
-            raise _Rejected(str(exc)) from exc
-    except _Rejected as exc:
-        reject(bank, link, hub, batch_id, name, str(exc), summary)
-        return
+            reject(bank, link, hub, batch_id, name, str(exc), summary, files=files)
+            return
     except Exception as exc:
-        batches.close_batch(hub, batch_id, FLOW_NAME, bank.code, IN, figures={}, error=f"{type(exc).__name__}: {exc}")
+        batches.close_batch(hub, batch_id, files.flow, bank.code, IN, figures={}, error=f"{type(exc).__name__}: {exc}")
         raise
     finally:
         local.unlink(missing_ok=True)
-    _record(bank, hub, batch_id, name, manifest.sha256, loaded, summary)
+    record(batch_id, exchange_id, name, manifest.sha256, loaded)
     link.archive(folder, name, bank.folder("archive_dir"))
 
 
@@ -304,7 +340,7 @@ def _canonical(row: dict) -> dict:
     return out
 
 
-def _record(bank, hub: Engine, batch_id: str, name: str, sha256: str, loaded: _Loaded, summary) -> None:
+def _record(bank, hub: Engine, summary, batch_id: str, exchange_id: str, name: str, sha256: str, loaded: _Loaded):
     request_file = str(loaded.header.get("QQWJM") or "").strip()
     loaded_count = sum(1 for o in loaded.outcomes if o[2] == "loaded")
     duplicates = sum(1 for o in loaded.outcomes if o[2] == "duplicate")
@@ -344,7 +380,7 @@ def _record(bank, hub: Engine, batch_id: str, name: str, sha256: str, loaded: _L
             )
         connection.execute(
             insert(pending_exchanges).values(
-                exchange_id=f"{bank.code}:in:{name}", flow=FLOW_NAME, partner=bank.code, batch_id=batch_id,
+                exchange_id=exchange_id, flow=FLOW_NAME, partner=bank.code, batch_id=batch_id,
                 kind="FILE_IN", record_count=loaded.count, status="COMPLETE", submitted_at=now, due_at=now,
                 completed_at=now, note=f"answers={request_file} sha256={sha256}",
             )
@@ -368,19 +404,11 @@ def _jsonable(payload: dict) -> dict:
 
 
 def reject(
-    bank,
-    link: SftpLink,
-    hub: Engine,
-    batch_id: str,
-    name: str,
-    reason: str,
-    summary,
-    *,
-    flow: str = FLOW_NAME,
-    folder_name: str = "response_dir",
+    bank, link: SftpLink, hub: Engine, batch_id: str, name: str, reason: str, summary, *, files: InboundFiles
 ) -> None:
     """A file that cannot be trusted or read: nothing of it was loaded. Keep it, say why, tell operators."""
-    log.error("%s: response file %s rejected: %s", bank.code, name, reason)
+    flow = files.flow
+    log.error("%s: %s %s rejected: %s", bank.code, files.what, name, reason)
     with hub.begin() as connection:
         ledger.append(connection, [Trace(batch_id, flow, bank.code, IN, "rejected", "FILE", name, reason=reason)])
         quarantine.hold(
@@ -390,9 +418,9 @@ def reject(
             batch_id=batch_id,
             records=[(name, None, {"file": name, "folder": bank.folder("rejected_dir")}, [reason])],
         )
-    batches.close_batch(hub, batch_id, flow, bank.code, IN, figures={}, error=f"response file rejected: {reason}")
+    batches.close_batch(hub, batch_id, flow, bank.code, IN, figures={}, error=f"{files.what} rejected: {reason}")
     try:
-        link.archive(bank.folder(folder_name), name, bank.folder("rejected_dir"))
+        link.archive(bank.folder(files.folder), name, bank.folder("rejected_dir"))
     except TransferError:
         log.exception("%s: could not move the rejected file %s aside; it will be seen again", bank.code, name)
     summary.files_rejected += 1

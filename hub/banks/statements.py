@@ -11,9 +11,6 @@ server only after the hub committed; a file that fails its seal or layout is rej
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,18 +23,19 @@ from connectors.sftp import SftpLink
 from hub import batches, ledger
 from hub.banks.config import STATEMENT_TYPE, BankConfig
 from hub.banks.flows import STATEMENT_FLOW
-from hub.banks.responses import IN, archive_if_loaded, pending_exchanges, reject
+from hub.banks.responses import IN, InboundFiles, ingest_files, pending_exchanges
 from hub.casesystem.banks import account_statement_lines as lines_table
 from hub.casesystem.banks import case_virtual_accounts
 from hub.filelayout import LayoutError
 from hub.ledger import Trace, payload_hash, utcnow
-from hub.sealing import SealError, open_sealed
+from hub.sealing import open_sealed
 
 log = logging.getLogger(__name__)
 
 #: Days an unmatched credit may wait before it must have been claimed (local rule, domain brief). [check]
 CLAIM_DEADLINE_DAYS = 3
 LOAD_CHUNK = 5000
+STATEMENT_FILES = InboundFiles(STATEMENT_FLOW, "statement", "statement_dir", "stmt", "statement file")
 
 
 @dataclass
@@ -64,15 +62,15 @@ def ingest_statements(
     bank: BankConfig, link: SftpLink, case_system: Engine, hub: Engine, *, today: date | None = None
 ) -> StatementSummary:
     summary = StatementSummary(bank.code)
-    layout = bank.layout("statement")
-    folder = bank.folder("statement_dir")
-    work = Path(tempfile.mkdtemp(prefix=f"hub-{bank.code}-stmt-"))
-    try:
-        for remote in link.list_ready(folder, layout.file_pattern):
-            summary.files += 1
-            _ingest_file(bank, link, case_system, hub, remote.name, work, summary)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    ingest_files(
+        bank,
+        link,
+        hub,
+        STATEMENT_FILES,
+        summary,
+        load=lambda local, name: _load(bank, case_system, local, name),
+        record=lambda *loaded_file: _record(bank, hub, summary, *loaded_file),
+    )
     summary.unmatched = unmatched_credits(case_system, bank.code, today=today)
     summary.past_deadline = sum(1 for credit in summary.unmatched if credit["past_deadline"])
     return summary
@@ -97,29 +95,8 @@ def unmatched_credits(case_system: Engine, bank_code: str, *, today: date | None
     return rows
 
 
-def _ingest_file(bank, link, case_system: Engine, hub: Engine, name: str, work: Path, summary) -> None:
-    folder = bank.folder("statement_dir")
-    marker = f"{bank.code}:stmt:{name}"
-    batch_id = str(uuid.uuid4())
-    if archive_if_loaded(
-        hub, link, bank, flow=STATEMENT_FLOW, marker=marker, folder=folder, name=name, what="statement"
-    ):
-        summary.files_duplicate += 1
-        return
-    batches.open_batch(hub, batch_id, STATEMENT_FLOW, bank.code, IN, f"statement file {name}")
-    local = work / name
-    try:
-        manifest = link.download(folder, name, local)
-        try:
-            outcomes, header, count = _load(bank, case_system, local, name)
-        except (SealError, LayoutError) as exc:
-            reject(bank, link, hub, batch_id, name, str(exc), summary, flow=STATEMENT_FLOW, folder_name="statement_dir")
-            return
-    except Exception as exc:
-        batches.close_batch(hub, batch_id, STATEMENT_FLOW, bank.code, IN, figures={}, error=f"{exc}")
-        raise
-    finally:
-        local.unlink(missing_ok=True)
+def _record(bank, hub: Engine, summary, batch_id: str, exchange_id: str, name: str, sha256: str, file) -> None:
+    outcomes, header, count = file
     loaded = [o for o in outcomes if o[1] == "loaded"]
     figures = {"extracted": count, "loaded": len(loaded), "duplicates": len(outcomes) - len(loaded)}
     now = utcnow()
@@ -128,19 +105,18 @@ def _ingest_file(bank, link, case_system: Engine, hub: Engine, name: str, work: 
             Trace(batch_id, STATEMENT_FLOW, bank.code, IN, outcome, "RECORD", serial, None, phash, f"{name}: {why}")
             for serial, outcome, why, phash in outcomes
         ]
-        traces.append(Trace(batch_id, STATEMENT_FLOW, bank.code, IN, "loaded", "FILE", name, None, manifest.sha256,
+        traces.append(Trace(batch_id, STATEMENT_FLOW, bank.code, IN, "loaded", "FILE", name, None, sha256,
                             f"statement of {header.get('RQ', '?')}: {count} lines, {len(loaded)} loaded"))  # fmt: skip
         ledger.append(connection, traces)
         connection.execute(
             insert(pending_exchanges).values(
-                exchange_id=marker, flow=STATEMENT_FLOW, partner=bank.code, batch_id=batch_id, kind="FILE_IN",
+                exchange_id=exchange_id, flow=STATEMENT_FLOW, partner=bank.code, batch_id=batch_id, kind="FILE_IN",
                 record_count=count, status="COMPLETE", submitted_at=now, due_at=now, completed_at=now,
-                note=f"sha256={manifest.sha256}",
+                note=f"sha256={sha256}",
             )
         )  # fmt: skip
         batches.record_progress(connection, batch_id, figures)
     batches.close_batch(hub, batch_id, STATEMENT_FLOW, bank.code, IN, figures=figures)
-    link.archive(folder, name, bank.folder("archive_dir"))
     summary.files_loaded += 1
     summary.lines += count
     summary.loaded += len(loaded)

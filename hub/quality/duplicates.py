@@ -7,8 +7,9 @@ the first occurrence of a compound key in the batch (in extract order) passes, e
 a reason naming the record that came first. The outcome no longer depends on where chunks happen to end.
 
 Memory: only a 128-bit digest of each distinct compound key (mixed from 64-bit SipHash values of its
-parts) and the record key that carried it first are kept, in sorted numpy arrays (16 bytes a row plus 4
-per character of the longest record key: some 50 MB for a million-row batch), never the rows. Two
+parts) and the record key that carried it first are kept, never the rows: in sorted numpy arrays (16 bytes
+a row plus 4 per character of the longest record key), and, past ``capacity`` keys, in a scratch SQLite
+file the batch owns (deleted when it ends), so that a batch of any size runs in bounded memory. Two
 different keys look alike only when two values of a column share a 64-bit hash (about n²/2⁶⁵ per column:
 10⁻⁸ for a million distinct values); if it ever happened, the later record would be quarantined, not
 lost, with a reason naming the record to compare it with.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +37,7 @@ _FIRST_SEEN = re.compile(r" \(first seen as record [^()]*\)$")
 _MISSING = "\x00-"  # texts of values that are not str start with NUL, which text never does in practice
 _HASH_KEY = "hub-duplicates-1"  # SipHash key (16 characters), fixed so that hashes compare across chunks
 _EMPTY = np.empty(0, dtype="V16")
+_LOOKUP_BATCH = 30_000  # bound parameters per look-up statement (SQLite allows 32,766)
 
 
 def first_seen_reason(reason: str, earlier_key: str) -> str:
@@ -118,16 +121,24 @@ class Pending:
 
 @dataclass
 class FirstSeen:
-    """Hashes of the compound keys seen so far in a batch, each with the record key that came first."""
+    """Hashes of the compound keys seen so far in a batch, each with the record key that came first.
 
+    ``capacity``: keys kept in memory; beyond it they move to a scratch file (:class:`_SpillFile`), so
+    memory stays bounded whatever the batch's size. None keeps every key in memory."""
+
+    capacity: int | None = None
     _hashes: np.ndarray = field(default_factory=lambda: _EMPTY)
     _keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="U1"))
+    _spilled: _SpillFile | None = None
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return len(self._hashes) + (len(self._spilled) if self._spilled is not None else 0)
 
     def clear(self) -> None:
         self._hashes, self._keys = _EMPTY, np.empty(0, dtype="U1")
+        if self._spilled is not None:
+            self._spilled.close()
+            self._spilled = None
 
     def check(self, hashes: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, Pending]:
         """For each row (in order) the record key of an earlier occurrence of its hash, or None.
@@ -146,6 +157,12 @@ class FirstSeen:
         known[known] = self._hashes[position[known]] == distinct[known]
         first_key = keys[first].astype(object)
         first_key[known] = self._keys[position[known]].astype(str).astype(object)
+        if self._spilled is not None and not known.all():
+            unknown = np.flatnonzero(~known)
+            found = self._spilled.lookup(distinct[unknown])
+            hit = found != None  # noqa: E711  (elementwise)
+            known[unknown[hit]] = True
+            first_key[unknown[hit]] = found[hit]
         repeated = known[inverse] | (np.arange(n) != first[inverse])
         candidate = first_key[inverse]
         repeated &= candidate != keys.astype(object)
@@ -163,6 +180,53 @@ class FirstSeen:
         self._keys, keys = self._keys.astype(common, copy=False), keys.astype(common, copy=False)
         self._hashes = np.insert(self._hashes, position, pending.hashes)
         self._keys = np.insert(self._keys, position, keys)
+        if self.capacity is not None and len(self._hashes) > self.capacity:
+            if self._spilled is None:
+                self._spilled = _SpillFile()
+            self._spilled.add(self._hashes, self._keys)
+            self._hashes, self._keys = _EMPTY, np.empty(0, dtype="U1")
+
+
+class _SpillFile:
+    """The keys a batch no longer keeps in memory: a private temporary SQLite database (SQLite deletes
+    it when the connection closes), with a bounded page cache. Scratch data: no journal, no syncs."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", check_same_thread=False)  # "": a private temporary file
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048;"
+            "CREATE TABLE seen (hash BLOB PRIMARY KEY, record_key TEXT NOT NULL) WITHOUT ROWID;"
+        )
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, hashes: np.ndarray, keys: np.ndarray) -> None:
+        with self._db:
+            self._db.executemany("INSERT INTO seen VALUES (?, ?)", zip(_blobs(hashes), keys.tolist(), strict=True))
+        self._count += len(hashes)
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The record key stored for each hash, None where there is none."""
+        blobs = _blobs(hashes)
+        found: dict[bytes, str] = {}
+        for start in range(0, len(blobs), _LOOKUP_BATCH):
+            part = blobs[start : start + _LOOKUP_BATCH]
+            marks = ",".join("?" * len(part))
+            found.update(self._db.execute(f"SELECT hash, record_key FROM seen WHERE hash IN ({marks})", part))
+        keys = np.full(len(blobs), None, dtype=object)
+        if found:
+            keys[:] = [found.get(blob) for blob in blobs]
+        return keys
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _blobs(hashes: np.ndarray) -> list[bytes]:
+    raw = hashes.tobytes()
+    return [raw[i : i + 16] for i in range(0, len(raw), 16)]
 
 
 def _compact_keys(keys: np.ndarray) -> np.ndarray:

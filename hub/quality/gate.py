@@ -34,6 +34,7 @@ import pandas as pd
 
 from hub.errors import ConfigurationError, QualityGateError
 from hub.quality import duplicates, report
+from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ class _BatchUnique:
     ignore_row_if: str
     reason: str
     label: str
-    seen: duplicates.FirstSeen = field(default_factory=duplicates.FirstSeen)
+    seen: duplicates.FirstSeen = field(
+        default_factory=lambda: duplicates.FirstSeen(get_settings().duplicate_keys_in_memory)
+    )
 
 
 @dataclass
@@ -228,7 +231,8 @@ class QualityGate:
         )
 
     def finish(self) -> Path | None:
-        """Write the run's HTML validation report and figures; never fails the run over a report."""
+        """Write the run's HTML validation report and figures (never fails the run over a report), and
+        forget the batch's keys."""
         if self._run is None:
             return None
         try:
@@ -238,6 +242,8 @@ class QualityGate:
             return None
         finally:
             self._run = None
+            for rule in self._batch_unique:
+                rule.seen.clear()  # the batch is over: its keys (and any scratch file) go
 
     def _figures(self) -> report.GateRunFigures:
         if self._run is None:
