@@ -39,5 +39,5 @@ def get_settings() -> Settings:
         policies_dir=Path(os.environ.get("HUB_POLICIES_DIR", PROJECT_ROOT / "policies")),
         reports_dir=Path(os.environ.get("HUB_REPORTS_DIR", demo_dir / "reports")),
         chunk_size=int(os.environ.get("HUB_CHUNK_SIZE", "5000")),
-        duplicate_keys_in_memory=int(os.environ.get("HUB_DUPLICATE_KEYS_IN_MEMORY", "50000")),
+        duplicate_keys_in_memory=int(os.environ.get("HUB_DUPLICATE_KEYS_IN_MEMORY", "10000")),
     )

@@ -194,7 +194,7 @@ class _SpillFile:
     def __init__(self) -> None:
         self._db = sqlite3.connect("", check_same_thread=False)  # "": a private temporary file
         self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048;"
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-512;"
             "CREATE TABLE seen (hash BLOB PRIMARY KEY, record_key TEXT NOT NULL) WITHOUT ROWID;"
         )
         self._count = 0
