@@ -591,3 +591,25 @@ def test_seed_requests_on_an_old_case_system_fails_clearly(tmp_path):
     assert "--replace" in result.output and "--no-requests" in result.output
     counts = _request_counts(url)
     assert counts["debtor_locate"] > 0 and counts["military_court_sync"] == 0
+
+
+@pytest.mark.mariadb
+def test_replace_on_mariadb_drops_the_requests_with_the_cases_and_files_fresh_ones(make_database):
+    """MariaDB's foreign keys refuse to drop cases that requests still point at; --replace drops both."""
+    url = make_database("seedreplace")
+    runner = CliRunner()
+    first = runner.invoke(command, ["--cases", "60", "--url", url])
+    assert first.exit_code == 0, first.output
+    assert all(n > 0 for n in _request_counts(url).values())
+    replaced = runner.invoke(command, ["--cases", "40", "--replace", "--url", url])
+    assert replaced.exit_code == 0, replaced.output
+    assert "skipped" not in replaced.output
+    counts = _request_counts(url)
+    assert all(n > 0 for n in counts.values())
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        orphans = conn.execute(
+            text("SELECT COUNT(*) FROM locate_requests r LEFT JOIN cases c ON c.id = r.case_id WHERE c.id IS NULL")
+        ).scalar_one()
+    engine.dispose()
+    assert orphans == 0

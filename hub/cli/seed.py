@@ -88,7 +88,7 @@ def _existing_cases(engine: Engine) -> int:
         return conn.execute(select(func.count()).select_from(cases)).scalar_one()
 
 
-def _file_requests(engine: Engine, *, replaced: bool) -> None:
+def _file_requests(engine: Engine) -> None:
     """File the partner flows' requests (sandbox.requests) and print them per flow, and per bank."""
     from sandbox.requests import REQUEST_SEED, RequestSeedingError, bank_request_counts, seed_partner_requests
 
@@ -112,12 +112,6 @@ def _file_requests(engine: Engine, *, replaced: bool) -> None:
             "skipped, requests already filed (nothing is filed twice): "
             + ", ".join(f"{flow} ({held[flow]})" for flow in skipped)
         )
-        if replaced:
-            click.echo(
-                "warning: --replace regenerates the cases only; the requests kept refer to the replaced cases. "
-                "For fresh requests, seed a new case system (another --url or file).",
-                err=True,
-            )
 
 
 def _table(title: str, rows: list[tuple[str, object]]) -> str:
@@ -160,9 +154,14 @@ def _table(title: str, rows: list[tuple[str, object]]) -> str:
     "seed 7 (whatever --seed), so make demo files the same ones for the flows it runs. "
     "Default: on when cases are generated, off with --cases 0; --cases 0 --requests files them on an "
     "existing case system. A flow that already has requests is skipped: nothing is filed twice (--replace "
-    "keeps them too: use a new case system for fresh requests).",
+    "drops the requests with the cases, so fresh ones are filed).",
 )
-@click.option("--replace", is_flag=True, help="Drop the generated tables first if they hold cases.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Drop the generated tables first if they hold cases, and the tables that refer to them (requests, "
+    "results, feedback).",
+)
 @click.option("--url", default=None, help="SQLAlchemy URL of the target case system.")
 @click.option("--conn-id", default=None, help="Airflow connection id of the target case system.")
 def command(
@@ -188,7 +187,6 @@ def command(
     target = _resolve_url(url, conn_id)
     engine = _connect(target)
     shown = target.render_as_string(hide_password=True)
-    replaced = False
     try:
         existing = _existing_cases(engine)
         if existing and n_cases:
@@ -199,7 +197,6 @@ def command(
                 )
             click.echo(f"dropping the generated tables of {shown} ({existing} cases)", err=True)
             reset(engine)
-            replaced = True
         if n_cases:
             config = GeneratorConfig(cases=n_cases, seed=seed, defect_rate=defect_rate)
             click.echo(f"generating {n_cases} cases (seed {seed}, defect rate {defect_rate}) into {shown}")
@@ -231,7 +228,7 @@ def command(
                 + "; give --cases N"
             )
         if file_requests:
-            _file_requests(engine, replaced=replaced)
+            _file_requests(engine)
         if evolve_fraction is not None:
             evolution = evolve(engine, seed, evolve_fraction)
             click.echo(f"\nevolved at {evolution.now.isoformat(sep=' ')} (fraction {evolve_fraction}):")

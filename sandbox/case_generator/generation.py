@@ -67,9 +67,25 @@ def generate(
 
 
 def reset(engine: Engine) -> None:
-    """Drop and recreate the generated tables (cases, parties, entries, restrictions) for a fresh run.
+    """Drop and recreate the generated tables (cases, parties, entries, restrictions) for a fresh run, and
+    every table that refers to them (partner requests and their results, feedback): rows pointing at
+    cases that no longer exist would be stale, and MariaDB's foreign keys would refuse the drop anyway.
+    Tables of the schema that refer to none of them are left alone."""
+    import hub.casesystem  # noqa: F401  (every case-system table on the shared metadata)
 
-    Other tables of the schema (e.g. joint_punishment_feedback) are left alone.
-    """
-    metadata.drop_all(engine, tables=list(GENERATED_TABLES))
-    metadata.create_all(engine, tables=list(GENERATED_TABLES))
+    tables = _with_dependents(set(GENERATED_TABLES))
+    metadata.drop_all(engine, tables=tables)
+    metadata.create_all(engine, tables=tables)
+
+
+def _with_dependents(tables: set) -> list:
+    """``tables`` and every table that refers to one of them, directly or not, in dependency order."""
+    closure = set(tables)
+    grown = True
+    while grown:
+        grown = False
+        for table in metadata.sorted_tables:
+            if table not in closure and any(fk.column.table in closure for fk in table.foreign_keys):
+                closure.add(table)
+                grown = True
+    return [table for table in metadata.sorted_tables if table in closure]
