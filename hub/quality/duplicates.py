@@ -37,7 +37,11 @@ _FIRST_SEEN = re.compile(r" \(first seen as record [^()]*\)$")
 _MISSING = "\x00-"  # texts of values that are not str start with NUL, which text never does in practice
 _HASH_KEY = "hub-duplicates-1"  # SipHash key (16 characters), fixed so that hashes compare across chunks
 _EMPTY = np.empty(0, dtype="V16")
-_LOOKUP_BATCH = 30_000  # bound parameters per look-up statement (SQLite allows 32,766)
+#: Hashes per look-up statement. Always this many (the last batch is padded with a repeat), so that one
+#: prepared statement serves every chunk: the sqlite3 module caches a statement per distinct text, and a
+#: look-up of each chunk's own size left up to 128 statements of a few thousand parameters each resident.
+_LOOKUP_BATCH = 500
+_LOOKUP = f"SELECT hash, record_key FROM seen WHERE hash IN ({','.join('?' * _LOOKUP_BATCH)})"
 
 
 def first_seen_reason(reason: str, earlier_key: str) -> str:
@@ -213,8 +217,8 @@ class _SpillFile:
         found: dict[bytes, str] = {}
         for start in range(0, len(blobs), _LOOKUP_BATCH):
             part = blobs[start : start + _LOOKUP_BATCH]
-            marks = ",".join("?" * len(part))
-            found.update(self._db.execute(f"SELECT hash, record_key FROM seen WHERE hash IN ({marks})", part))
+            part += part[:1] * (_LOOKUP_BATCH - len(part))  # always the same statement (see _LOOKUP)
+            found.update(self._db.execute(_LOOKUP, part))
         keys = np.full(len(blobs), None, dtype=object)
         if found:
             keys[:] = [found.get(blob) for blob in blobs]
