@@ -176,6 +176,14 @@ def test_attributes_on_lines_of_their_own_are_still_read_in_runs_and_line_number
     assert len(got.records) == 2_500 and got.in_runs > 0
 
 
+@pytest.mark.parametrize("ending", [b"\r\n", b"\r"], ids=["crlf", "cr"])
+def test_other_line_endings_give_the_reference_records_and_line_numbers(ending):
+    data = _file(3_000).replace(b"\n", ending)
+    assert _same_as_reference(data).count == 3_000
+    bad = data.replace(b'ZHYE="3734.50"', b'ZHYE="12X"')
+    assert "field ZHYE" in (_same_as_reference(bad).error or "")
+
+
 def test_records_inside_a_comment_are_never_read():
     data = _file(200)
     cut = data.index(b"<FK ")
