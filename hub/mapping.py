@@ -100,7 +100,7 @@ class TargetMapping:
             if rule.transform:
                 series = TRANSFORMS[rule.transform](series, frame, **rule.transform_args)
             # Judge "missing" on the input: a bad code or date is reported as such, not twice.
-            missing = series.isna() | _blank(series)
+            missing = series.isna() | blank_text(series)
             if rule.codes:
                 table = self.code_tables[rule.codes]
                 coded = series.map(table)
@@ -130,7 +130,7 @@ class TargetMapping:
         return mapped, errors
 
 
-def _blank(series: pd.Series) -> pd.Series:
+def blank_text(series: pd.Series) -> pd.Series:
     """Values that are empty or whitespace-only strings: ``astype("string").str.strip().eq("")``, which only
     a ``str`` can satisfy (a number, date or timestamp never prints blank), judged without converting."""
     if series.dtype.kind in "iufbMm" and not isinstance(series.dtype, pd.StringDtype):

@@ -29,7 +29,7 @@ from hub import ledger
 from hub.alerts import Alert, raise_alerts
 from hub.errors import ConfigurationError, PolicyViolation
 from hub.flows import OutboundFlow
-from hub.mapping import PartnerMapping, TargetMapping, _blank
+from hub.mapping import PartnerMapping, TargetMapping, blank_text
 from hub.settings import get_settings
 
 #: Ledger outcome of a record or run the policy stopped.
@@ -95,7 +95,7 @@ class Predicate:
         series = frame[self.field]
         present = series.notna()
         if self.op in ("present", "not_in"):  # a blank text is no value (equals / in never match one)
-            present &= ~_blank(series)
+            present &= ~blank_text(series)
         if self.op == "present":
             return present if self.value else ~present
         if self.op == "equals":
