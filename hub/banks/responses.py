@@ -124,22 +124,28 @@ def responses_ready(bank: BankConfig, link: SftpLink, hub: Engine) -> bool:
 
 # -- ingestion --------------------------------------------------------------------------------------------
 @dataclass
-class IngestSummary:
+class InboundFileCounts:
+    """What :func:`ingest_files` counts, whatever the kind of file; each kind's summary adds its own."""
+
     bank: str
     files: int = 0
     files_loaded: int = 0
     files_duplicate: int = 0
     files_rejected: int = 0
+    rejected: list = field(default_factory=list)  # [(file, reason)]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestSummary(InboundFileCounts):
     records: int = 0
     loaded: int = 0
     duplicates: int = 0
     quarantined: int = 0
     outcomes: dict = field(default_factory=dict)
-    rejected: list = field(default_factory=list)  # [(file, reason)]
     overdue: list = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,7 @@ def ingest_files(
     link: SftpLink,
     hub: Engine,
     files: InboundFiles,
-    summary,
+    summary: InboundFileCounts,
     *,
     load: Callable[[Path, str], object],
     record: Callable[[str, str, str, str, object], None],
@@ -221,7 +227,17 @@ def archive_if_loaded(
     return True
 
 
-def _ingest_file(bank, link: SftpLink, hub: Engine, files: InboundFiles, name, work: Path, summary, load, record):
+def _ingest_file(
+    bank,
+    link: SftpLink,
+    hub: Engine,
+    files: InboundFiles,
+    name: str,
+    work: Path,
+    summary: InboundFileCounts,
+    load,
+    record,
+) -> None:
     folder = bank.folder(files.folder)
     exchange_id = f"{bank.code}:{files.marker}:{name}"
     batch_id = str(uuid.uuid4())
@@ -404,7 +420,15 @@ def _jsonable(payload: dict) -> dict:
 
 
 def reject(
-    bank, link: SftpLink, hub: Engine, batch_id: str, name: str, reason: str, summary, *, files: InboundFiles
+    bank,
+    link: SftpLink,
+    hub: Engine,
+    batch_id: str,
+    name: str,
+    reason: str,
+    summary: InboundFileCounts,
+    *,
+    files: InboundFiles,
 ) -> None:
     """A file that cannot be trusted or read: nothing of it was loaded. Keep it, say why, tell operators."""
     flow = files.flow

@@ -11,7 +11,7 @@ server only after the hub committed; a file that fails its seal or layout is rej
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +23,7 @@ from connectors.sftp import SftpLink
 from hub import batches, ledger
 from hub.banks.config import STATEMENT_TYPE, BankConfig
 from hub.banks.flows import STATEMENT_FLOW
-from hub.banks.responses import IN, InboundFiles, ingest_files, pending_exchanges
+from hub.banks.responses import IN, InboundFileCounts, InboundFiles, ingest_files, pending_exchanges
 from hub.casesystem.banks import account_statement_lines as lines_table
 from hub.casesystem.banks import case_virtual_accounts
 from hub.filelayout import LayoutError
@@ -39,12 +39,7 @@ STATEMENT_FILES = InboundFiles(STATEMENT_FLOW, "statement", "statement_dir", "st
 
 
 @dataclass
-class StatementSummary:
-    bank: str
-    files: int = 0
-    files_loaded: int = 0
-    files_duplicate: int = 0
-    files_rejected: int = 0
+class StatementSummary(InboundFileCounts):
     lines: int = 0
     loaded: int = 0
     duplicates: int = 0
@@ -52,10 +47,6 @@ class StatementSummary:
     credits_unmatched: int = 0
     unmatched: list = field(default_factory=list)  # every unmatched credit, oldest first, with its age
     past_deadline: int = 0
-    rejected: list = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def ingest_statements(
