@@ -18,22 +18,33 @@ LOCATE_STATUSES = ("PENDING", "SUBMITTED", "ANSWERED", "NOT_FOUND", "OVERDUE")
 #: Kinds of whereabouts events in a locate result: hotel stay (住宿), exit (出境), entry (入境).
 LOCATE_EVENT_KINDS = ("HOTEL", "EXIT", "ENTRY")
 
-locate_requests = Table(
-    "locate_requests",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True, comment="the request id sent to public security"),
-    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
-    Column("party_id", Id, ForeignKey("parties.id"), nullable=False),
-    Column("requested_by", String(32), comment="承办人"),
-    Column("requested_at", Timestamp, nullable=False),
-    Column("status", String(16), nullable=False, default="PENDING", comment="one of LOCATE_STATUSES"),
-    Column("ticket_id", String(64), comment="the partner's ticket (hub-written)"),
-    Column("submitted_at", Timestamp, comment="hub-written"),
-    Column("due_at", Timestamp, comment="answer expected by (hub-written); OVERDUE after"),
-    Column("answered_at", Timestamp, comment="hub-written"),
-    Column("version", Integer, nullable=False, default=1),
-    Column("updated_at", Timestamp, nullable=False, comment="court-side changes only: the outbound cursor"),
-)
+
+def _ticketed_requests(name: str, statuses: str, *specific: Column, hub_written: tuple[Column, ...] = (),
+                       version_comment: str | None = None) -> Table:  # fmt: skip
+    """A table of requests public security answers under a ticket: what the court writes (case, debtor,
+    ``specific`` columns, officer, status), what the hub writes (ticket, times, ``hub_written``), then the
+    version and the ``(updated_at, id)`` cursor the outbound flow reads by."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True, comment="the request id sent to public security"),
+        Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+        Column("party_id", Id, ForeignKey("parties.id"), nullable=False),
+        *specific,
+        Column("requested_by", String(32), comment="承办人"),
+        Column("requested_at", Timestamp, nullable=False),
+        Column("status", String(16), nullable=False, default="PENDING", comment=f"one of {statuses}"),
+        Column("ticket_id", String(64), comment="the partner's ticket (hub-written)"),
+        Column("submitted_at", Timestamp, comment="hub-written"),
+        Column("due_at", Timestamp, comment="answer expected by (hub-written); OVERDUE after"),
+        Column("answered_at", Timestamp, comment="hub-written"),
+        *hub_written,
+        Column("version", Integer, nullable=False, default=1, comment=version_comment),
+        Column("updated_at", Timestamp, nullable=False, comment="court-side changes only: the outbound cursor"),
+    )
+
+
+locate_requests = _ticketed_requests("locate_requests", "LOCATE_STATUSES")
 
 locate_results = Table(
     "locate_results",
@@ -71,23 +82,11 @@ VEHICLE_REQUEST_KINDS = ("SEARCH", "CONTROL")
 #: PENDING, SUBMITTED, ANSWERED (vehicles found), CONTROLLED (布控 in force), NOT_FOUND, OVERDUE.
 VEHICLE_STATUSES = ("PENDING", "SUBMITTED", "ANSWERED", "CONTROLLED", "NOT_FOUND", "OVERDUE")
 
-vehicle_requests = Table(
+vehicle_requests = _ticketed_requests(
     "vehicle_requests",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True, comment="the request id sent to public security"),
-    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
-    Column("party_id", Id, ForeignKey("parties.id"), nullable=False),
+    "VEHICLE_STATUSES",
     Column("kind", String(8), nullable=False, comment="one of VEHICLE_REQUEST_KINDS"),
     Column("plate", String(16), comment="号牌 of the vehicle to control (CONTROL only)"),
-    Column("requested_by", String(32), comment="承办人"),
-    Column("requested_at", Timestamp, nullable=False),
-    Column("status", String(16), nullable=False, default="PENDING", comment="one of VEHICLE_STATUSES"),
-    Column("ticket_id", String(64), comment="the partner's ticket (hub-written)"),
-    Column("submitted_at", Timestamp, comment="hub-written"),
-    Column("due_at", Timestamp, comment="answer expected by (hub-written); OVERDUE after"),
-    Column("answered_at", Timestamp, comment="hub-written"),
-    Column("version", Integer, nullable=False, default=1),
-    Column("updated_at", Timestamp, nullable=False, comment="court-side changes only: the outbound cursor"),
 )
 
 vehicle_results = Table(
@@ -135,28 +134,17 @@ EXIT_ACTIONS = ("ISSUE", "LIFT")
 #: PENDING, SUBMITTED, ACKNOWLEDGED (in force at the border), LIFTED, OVERDUE.
 EXIT_STATUSES = ("PENDING", "SUBMITTED", "ACKNOWLEDGED", "LIFTED", "OVERDUE")
 
-exit_orders = Table(
+exit_orders = _ticketed_requests(
     "exit_orders",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True, comment="the order id sent to public security"),
-    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
-    Column("party_id", Id, ForeignKey("parties.id"), nullable=False),
+    "EXIT_STATUSES",
     Column("action", String(8), nullable=False, comment="one of EXIT_ACTIONS: the current version's action"),
     Column("document_type", String(16), comment="travel document to watch: PASSPORT, HK_MACAO_PASS, ..."),
     Column("document_number", String(32)),
     Column("period_from", Date, nullable=False),
     Column("period_to", Date, nullable=False),
     Column("decision_no", String(64), nullable=False, comment="决定书文号"),
-    Column("requested_by", String(32), comment="承办人"),
-    Column("requested_at", Timestamp, nullable=False),
-    Column("status", String(16), nullable=False, default="PENDING", comment="one of EXIT_STATUSES"),
-    Column("ticket_id", String(64), comment="the partner's ticket (hub-written)"),
-    Column("submitted_at", Timestamp, comment="hub-written"),
-    Column("due_at", Timestamp, comment="hub-written"),
-    Column("answered_at", Timestamp, comment="hub-written"),
-    Column("border_order_no", String(64), comment="边控对象编号 (hub-written from the acknowledgement)"),
-    Column("version", Integer, nullable=False, default=1, comment="ISSUE 1..n, LIFT a later version"),
-    Column("updated_at", Timestamp, nullable=False, comment="court-side changes only: the outbound cursor"),
+    hub_written=(Column("border_order_no", String(64), comment="边控对象编号 (hub-written from the acknowledgement)"),),
+    version_comment="ISSUE 1..n, LIFT a later version",
 )
 
 exit_acks = Table(
