@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hub.errors import ConfigurationError, QualityGateError
-from hub.quality import duplicates, report
+from hub.quality import duplicates, ge_import, report
 from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class QualityGate:
     def __post_init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         warnings.filterwarnings("ignore", module="great_expectations")
-        import great_expectations as gx
+        gx = ge_import.great_expectations()
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
 

@@ -104,7 +104,11 @@ expectation modules, which is what registers the types with GE.
 
 from __future__ import annotations
 
-from .identifiers import (
+from hub.quality.ge_import import great_expectations
+
+great_expectations()  # before the modules below import GE: scipy.stats and altair deferred (see ge_import)
+
+from .identifiers import (  # noqa: E402
     ExpectColumnValuesToBeValidBankCard,
     ExpectColumnValuesToBeValidCaseNumber,
     ExpectColumnValuesToBeValidCreditCode,
@@ -112,7 +116,7 @@ from .identifiers import (
     ExpectColumnValuesToBeValidPlate,
     ExpectColumnValuesToBeValidResidentId,
 )
-from .legal_rules import (
+from .legal_rules import (  # noqa: E402
     ADULT_AGE,
     PARTY_ID_TYPES,
     ExpectColumnPairValuesDatesOrdered,
