@@ -270,7 +270,7 @@ def child_pipeline(spec: dict) -> dict:
         "written": at_partner,
         "seconds": seconds,
         "peak_rss_mb": rss,
-        "chunk_size": spec.get("chunk_size") or get_settings().chunk_size,
+        "chunk_size": spec.get("chunk_size") or get_settings().chunk_size or DISHONEST_LIST.chunk_size,
         "summary": {k: v for k, v in summary.as_dict().items() if k != "quarantine_reasons"},
         "balanced": summary.balanced,
         "ledger": str(verification),

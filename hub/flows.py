@@ -28,6 +28,8 @@ class OutboundFlow:
     version_field: str
     suite: str  # expectations/<suite>.json
     max_failure_rate: float = 0.2
+    #: Records per chunk (one gate check, one partner transaction) unless HUB_CHUNK_SIZE says otherwise.
+    chunk_size: int = 5000
     source_conn_id: str = "case_system"
     partner_conn_id: str = "credit_platform_frontdb"
     description: str = ""
@@ -58,6 +60,11 @@ _debtor = (
     parties.c.is_party_member,
 )
 _case = (cases.c.case_no, cases.c.court_code, cases.c.court_name, cases.c.filing_date)
+
+#: The 前置库 flows check and deliver 20,000 records at a time: the quality gate costs a fixed ~0.15 s per
+#: check (Great Expectations' metric graph) whatever the chunk's size, and a DB-link chunk is one
+#: transaction however large. ~60 MB more resident than 5,000 (bench/README.md); still under 300 MB.
+DB_LINK_CHUNK_SIZE = 20_000
 
 DISHONEST_LIST = OutboundFlow(
     name="dishonest_list_sync",
@@ -91,6 +98,7 @@ DISHONEST_LIST = OutboundFlow(
     key_field="entry_id",
     version_field="version",
     suite="dishonest_list_outbound",
+    chunk_size=DB_LINK_CHUNK_SIZE,
 )
 
 CONSUMPTION_RESTRICTION = OutboundFlow(
@@ -116,6 +124,7 @@ CONSUMPTION_RESTRICTION = OutboundFlow(
     key_field="order_id",
     version_field="version",
     suite="consumption_restriction_outbound",
+    chunk_size=DB_LINK_CHUNK_SIZE,
 )
 
 DISHONEST_FEEDBACK = InboundFeed(

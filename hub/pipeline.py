@@ -127,7 +127,7 @@ def run_outbound(
     """Move every record changed since the flow's watermark to the partner; return the run's figures."""
     _steady_allocator()
     settings = get_settings()
-    chunk_size = chunk_size or settings.chunk_size
+    chunk_size = chunk_size or settings.chunk_size or flow.chunk_size
     target = load_mapping(settings.mappings_dir / f"{flow.partner}.yaml").target(flow.record_type)
     check_flow_mapping(flow, target)
     gate = gate or QualityGate(

@@ -23,7 +23,7 @@ class Settings:
     contracts_dir: Path  # WSDL/XSD of the SOAP partners, contracts/<partner>/v<n>/
     policies_dir: Path  # what each partner may receive, policies/<partner>.yaml (deny by default)
     reports_dir: Path
-    chunk_size: int
+    chunk_size: int | None  # HUB_CHUNK_SIZE when set; else each flow's own (OutboundFlow.chunk_size)
     duplicate_keys_in_memory: int  # per batch; more go to a scratch file (hub.quality.duplicates)
 
 
@@ -38,6 +38,6 @@ def get_settings() -> Settings:
         contracts_dir=Path(os.environ.get("HUB_CONTRACTS_DIR", PROJECT_ROOT / "contracts")),
         policies_dir=Path(os.environ.get("HUB_POLICIES_DIR", PROJECT_ROOT / "policies")),
         reports_dir=Path(os.environ.get("HUB_REPORTS_DIR", demo_dir / "reports")),
-        chunk_size=int(os.environ.get("HUB_CHUNK_SIZE", "5000")),
+        chunk_size=int(os.environ["HUB_CHUNK_SIZE"]) if os.environ.get("HUB_CHUNK_SIZE") else None,
         duplicate_keys_in_memory=int(os.environ.get("HUB_DUPLICATE_KEYS_IN_MEMORY", "10000")),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 
 import pytest
@@ -313,3 +315,19 @@ def test_the_bulk_load_path_keeps_versions_rejections_and_balance(credit_world):
     assert all(version == source_versions[int(key)] or key in held for key, version in versions.items())
     assert ledger.verify(credit_world.hub).ok
     bulk.dispose()
+
+
+def test_a_flow_pages_by_its_own_chunk_size_unless_hub_chunk_size_is_set(credit_world, monkeypatch):
+    monkeypatch.delenv("HUB_CHUNK_SIZE", raising=False)
+    eligible = credit_world.count("case", "SELECT COUNT(*) FROM dishonest_entries WHERE state <> 'PENDING'")
+    own = credit_world.run(dataclasses.replace(DISHONEST_LIST, chunk_size=9))
+    assert own.extracted == eligible
+    assert own.chunks == math.ceil(eligible / 9)
+
+    with credit_world.source.engine.begin() as connection:  # every entry changes: all read again
+        connection.execute(
+            update(dishonest_entries).values(version=dishonest_entries.c.version + 1, updated_at="2031-01-01 00:00:00")
+        )
+    monkeypatch.setenv("HUB_CHUNK_SIZE", "13")
+    overridden = credit_world.run(dataclasses.replace(DISHONEST_LIST, chunk_size=9))
+    assert overridden.chunks == math.ceil(eligible / 13)
