@@ -252,9 +252,9 @@ def child_pipeline(spec: dict) -> dict:
             rate = summary.extracted / (now - started)
             log(f"  pipeline: {summary.extracted:,}/{total:,} records, {rate:,.0f}/s, {summary.chunks} chunks")
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     summary = run_outbound(DISHONEST_LIST, source=source, partner=partner, hub=hub, progress=progress)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     rss = peak_rss_mb()
     log("  pipeline: verifying the ledger (not timed)")
     verification = ledger.verify(hub)
@@ -269,6 +269,7 @@ def child_pipeline(spec: dict) -> dict:
         "rows": summary.extracted,
         "written": at_partner,
         "seconds": seconds,
+        "run_cpu_seconds": cpu_seconds,  # the process's CPU while run_outbound ran (imports and checks left out)
         "peak_rss_mb": rss,
         "chunk_size": spec.get("chunk_size") or get_settings().chunk_size or DISHONEST_LIST.chunk_size,
         "summary": {k: v for k, v in summary.as_dict().items() if k != "quarantine_reasons"},
@@ -401,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=200_000, help="dishonest-list entries to push (default 200000)")
     parser.add_argument("--chunk-size", type=int, default=None, help="HUB_CHUNK_SIZE for the pipeline")
     parser.add_argument("--skip-generic-transfer", action="store_true", help="do not measure GenericTransfer")
+    parser.add_argument(
+        "--innodb-buffer-pool-mb",
+        type=int,
+        help="size MariaDB's buffer pool for the run (SET GLOBAL, put back afterwards); default: the server as it is",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the 前置库 and hub databases of this run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
@@ -419,7 +425,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MariaDB is not answering on 127.0.0.1:3306 ({exc}); run scripts/ensure-mariadb.sh", file=sys.stderr)
         return 2
     log(f"MariaDB {server}, server local_infile={'ON' if local_infile else 'OFF'}; load average {os.getloadavg()}")
-    case_db = ensure_case_system(args.rows)
+    pool_before = scalar("SELECT @@GLOBAL.innodb_buffer_pool_size")
+    if args.innodb_buffer_pool_mb:
+        resize_buffer_pool(args.innodb_buffer_pool_mb * 2**20)
+    try:
+        case_db = ensure_case_system(args.rows)
+        return measure(args, case_db, server, local_infile)
+    finally:
+        if args.innodb_buffer_pool_mb:
+            resize_buffer_pool(pool_before)
+
+
+def resize_buffer_pool(size: int) -> None:
+    """``innodb_buffer_pool_size`` is dynamic in MariaDB 10.2+; the resize runs in the background."""
+    before = scalar("SELECT @@GLOBAL.innodb_buffer_pool_size")
+    log(f"MariaDB buffer pool: {before / 2**20:,.0f} -> {size / 2**20:,.0f} MB")
+    with admin() as connection, connection.cursor() as cursor:
+        cursor.execute("SET GLOBAL innodb_buffer_pool_size = %s", (size,))
+        for _ in range(600):
+            cursor.execute("SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'")
+            status = (cursor.fetchone() or ("", ""))[1]
+            if not status or "complete" in status.lower() or "finished" in status.lower():
+                return
+            time.sleep(0.1)
+    log(f"MariaDB buffer pool: resize still running ({status})")
+
+
+def measure(args, case_db: str, server: str, local_infile) -> int:
     run = f"bench_run_{os.getpid()}"
     created: list[str] = []
     results: dict[str, dict] = {}
@@ -481,8 +513,12 @@ def report(args, results, load, gt_variant, gt_note, server, local_infile) -> No
     sql = results.get("pure SQL INSERT…SELECT")
     gt = next((r for k, r in results.items() if k.startswith(("GenericTransfer", "DbApiHook"))), None)
     pipe = results["hub pipeline"]
+    pool_mb = scalar("SELECT @@GLOBAL.innodb_buffer_pool_size") / 2**20
     print()
-    print(f"credit push benchmark: N={args.rows:,}, {datetime.now():%Y-%m-%d %H:%M}, load average {os.getloadavg()}")
+    print(
+        f"credit push benchmark: N={args.rows:,}, {datetime.now():%Y-%m-%d %H:%M}, load average {os.getloadavg()}, "
+        f"MariaDB buffer pool {pool_mb:,.0f} MB"
+    )
     header = f"{'path':<28} {'rows':>10} {'seconds':>9} {'rows/s':>10} {'peak RSS MB':>12} {'vs SQL':>8} {'vs GT':>8}"
     print(header)
     print("-" * len(header))
@@ -499,6 +535,13 @@ def report(args, results, load, gt_variant, gt_note, server, local_infile) -> No
         f"{summary['rejected']:,} rejected in {summary['chunks']} chunks of {pipe['chunk_size']}; "
         f"{pipe['written']:,} rows at the 前置库; {pipe['ledger']}"
     )
+    if pipe.get("run_cpu_seconds") and pipe.get("mariadb_cpu_seconds") is not None:
+        client, server_side = (1e6 * pipe[k] / pipe["rows"] for k in ("run_cpu_seconds", "mariadb_cpu_seconds"))
+        cores = os.cpu_count() or 1
+        print(
+            f"CPU a record: pipeline process {client:.0f} µs, MariaDB {server_side:.0f} µs: with {cores} cores no run "
+            f"of this pipeline on this server can pass {cores * 1e6 / (client + server_side):,.0f} rows/s"
+        )
     if gt_note:
         print(f"note: {gt_note}")
     checks = []
@@ -524,6 +567,7 @@ def report(args, results, load, gt_variant, gt_note, server, local_infile) -> No
             "python": platform.python_version(),
             "mariadb": server,
             "server_local_infile": bool(local_infile),
+            "innodb_buffer_pool_mb": pool_mb,
         },
         "load_average_before": load,
         "load_average_after": os.getloadavg(),
