@@ -343,7 +343,39 @@ def child_generic_transfer(spec: dict) -> dict:
     return {"rows": written, "written": written, "seconds": seconds, "peak_rss_mb": peak_rss_mb(), "hook": hook_name}
 
 
-CHILDREN = {"pipeline": child_pipeline, "pure_sql": child_pure_sql, "generic_transfer": child_generic_transfer}
+def child_server_floor(spec: dict) -> dict:
+    import server_floor
+
+    with admin() as connection, connection.cursor() as cursor:
+        reason = server_floor.unavailable_reason(cursor)
+    if reason:
+        return {"skipped": reason}
+    from connectors.db import DatabaseLink
+    from hub.extract import high_water_mark, pages
+    from hub.flows import DISHONEST_LIST
+    from hub.watermarks import Cursor
+
+    source = DatabaseLink(url(spec["case_db"]), name="case_system")
+
+    def read_pages() -> int:
+        stop = high_water_mark(source.engine, DISHONEST_LIST)
+        return sum(len(page) for page in pages(source.engine, DISHONEST_LIST, Cursor(), stop, spec["chunk_size"]))
+
+    try:
+        return server_floor.replay(
+            admin, mariadb_cpu_seconds, front=spec["front_db"], hub=spec["hub_db"], pages=read_pages,
+            rows=spec["rows"], chunk_size=spec["chunk_size"],
+        )  # fmt: skip
+    finally:
+        source.dispose()
+
+
+CHILDREN = {
+    "pipeline": child_pipeline,
+    "pure_sql": child_pure_sql,
+    "generic_transfer": child_generic_transfer,
+    "server_floor": child_server_floor,
+}
 
 
 def mariadb_cpu_seconds() -> float | None:
@@ -407,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="size MariaDB's buffer pool for the run (SET GLOBAL, put back afterwards); default: the server as it is",
     )
+    parser.add_argument(
+        "--skip-server-floor", action="store_true", help="do not replay the pipeline's writes on the server alone"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the 前置库 and hub databases of this run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
@@ -459,6 +494,7 @@ def measure(args, case_db: str, server: str, local_infile) -> int:
     if gt_note and not args.skip_generic_transfer:
         log(gt_note)
     load = {}
+    floor: dict | None = None
     try:
         # Warm the server's caches the same way for every path.
         log("warming the case system's pages (one full read of the join)")
@@ -486,6 +522,10 @@ def measure(args, case_db: str, server: str, local_infile) -> int:
         spec = {"case_db": case_db, "front_db": front, "hub_db": hub_db, "rows": args.rows}
         spec["chunk_size"] = args.chunk_size
         results["hub pipeline"] = run_child("pipeline", spec)
+        if not args.skip_server_floor:
+            log("server floor: the pipeline's writes loaded again and its pages read again on the server alone")
+            spec["chunk_size"] = results["hub pipeline"]["chunk_size"]
+            floor = run_child("server_floor", spec)
 
         if not args.skip_generic_transfer:
             label = "GenericTransfer (defaults)" if gt_variant == "mysql-provider" else "DbApiHook insert_rows"
@@ -503,11 +543,11 @@ def measure(args, case_db: str, server: str, local_infile) -> int:
         elif created:
             log(f"kept: {', '.join(created)}")
 
-    report(args, results, load, gt_variant, gt_note, server, local_infile)
+    report(args, results, load, gt_variant, gt_note, server, local_infile, floor)
     return 0
 
 
-def report(args, results, load, gt_variant, gt_note, server, local_infile) -> None:
+def report(args, results, load, gt_variant, gt_note, server, local_infile, floor=None) -> None:
     for result in results.values():
         result["rows_per_s"] = result["rows"] / result["seconds"] if result["seconds"] else float("inf")
     sql = results.get("pure SQL INSERT…SELECT")
@@ -535,13 +575,27 @@ def report(args, results, load, gt_variant, gt_note, server, local_infile) -> No
         f"{summary['rejected']:,} rejected in {summary['chunks']} chunks of {pipe['chunk_size']}; "
         f"{pipe['written']:,} rows at the 前置库; {pipe['ledger']}"
     )
+    cores = os.cpu_count() or 1
     if pipe.get("run_cpu_seconds") and pipe.get("mariadb_cpu_seconds") is not None:
         client, server_side = (1e6 * pipe[k] / pipe["rows"] for k in ("run_cpu_seconds", "mariadb_cpu_seconds"))
-        cores = os.cpu_count() or 1
         print(
             f"CPU a record: pipeline process {client:.0f} µs, MariaDB {server_side:.0f} µs: with {cores} cores no run "
             f"of this pipeline on this server can pass {cores * 1e6 / (client + server_side):,.0f} rows/s"
         )
+    ceiling = None  # records/s no client can pass on this server (the server floor)
+    if floor and "skipped" not in floor:
+        per_record = {k: 1e6 * v / pipe["rows"] for k, v in floor["load_server_cpu_by_table"].items()}
+        per_record["page reads"] = 1e6 * floor["read_server_cpu_seconds"] / pipe["rows"]
+        total = 1e6 * floor["server_cpu_seconds"] / pipe["rows"]  # one reading before and after, not the sum
+        ceiling = cores * 1e6 / total
+        parts = ", ".join(f"{name} {value:.1f}" for name, value in per_record.items())
+        print(
+            f"server floor: the pipeline's own writes and page reads on the server alone take {total:.0f} µs of "
+            f"MariaDB CPU a record ({parts}): with {cores} cores for the server and a client that costs nothing, "
+            f"no push that writes these rows, ledger entries and keys can pass {ceiling:,.0f} rows/s here"
+        )
+    elif floor:
+        print(f"server floor: not measured ({floor['skipped']})")
     if gt_note:
         print(f"note: {gt_note}")
     checks = []
@@ -554,6 +608,9 @@ def report(args, results, load, gt_variant, gt_note, server, local_infile) -> No
     checks.append(("pipeline peak RSS < 300 MB", pipe["peak_rss_mb"] < 300, f"{pipe['peak_rss_mb']:.0f} MB"))
     print()
     for name, ok, detail in checks:
+        needed = _needed_rate(name, sql, gt)
+        if not ok and ceiling and needed and needed > ceiling:
+            detail += f"; out of reach here: above the server floor's {ceiling:,.0f} rows/s"
         print(f"{'PASS' if ok else 'FAIL'}  {name} ({detail})")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
@@ -574,10 +631,20 @@ def report(args, results, load, gt_variant, gt_note, server, local_infile) -> No
         "generic_transfer_variant": gt_variant,
         "generic_transfer_note": gt_note,
         "results": results,
+        "server_floor": floor,
         "checks": {name: {"pass": ok, "detail": detail} for name, ok, detail in checks},
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print(f"\nresults: {path.relative_to(PROJECT_ROOT)}")
+
+
+def _needed_rate(check: str, sql: dict | None, gt: dict | None) -> float | None:
+    """The rate a rate check asks of the pipeline."""
+    if check.endswith("pure SQL") and sql:
+        return sql["rows_per_s"] / 4
+    if check.endswith("GenericTransfer") and gt:
+        return 8 * gt["rows_per_s"]
+    return None
 
 
 if __name__ == "__main__":
