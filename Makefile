@@ -30,9 +30,9 @@ services:
 	command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends docker-compose >/dev/null)
 
-## bench: the credit-platform push benchmark (N rows, default 200000)
+## bench: the credit-platform push benchmark (N rows, default 200000; POOL_MB sizes MariaDB's buffer pool for the run)
 bench: $(STAMP) services
-	$(BIN)/python bench/credit_push.py --rows $${N:-200000}
+	$(BIN)/python bench/credit_push.py --rows $${N:-200000} $${POOL_MB:+--innodb-buffer-pool-mb $$POOL_MB}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
