@@ -88,12 +88,9 @@ def read_frame(connection: Connection, query: Select) -> pd.DataFrame:
         processor = column.type.dialect_impl(connection.dialect).result_processor(connection.dialect, field[1])
         if processor is not None:
             processors[position] = processor
-    if processors and rows:  # by column, into the frame: the rows are not put back together
-        frame = pd.DataFrame(list(rows), columns=names)
-        for position, processor in processors.items():
-            frame.isetitem(position, [processor(value) for value in frame.iloc[:, position]])
-    else:
-        frame = pd.DataFrame(list(rows), columns=names)
+    frame = pd.DataFrame(list(rows), columns=names)
+    for position, processor in processors.items():  # by column, in the frame
+        frame.isetitem(position, [processor(value) for value in frame.iloc[:, position]])
     return frame if fast else _share_repeated_strings(frame)  # fastrows shares repeated values already
 
 

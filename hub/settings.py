@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.errors import ConfigurationError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +40,16 @@ def get_settings() -> Settings:
         contracts_dir=Path(os.environ.get("HUB_CONTRACTS_DIR", PROJECT_ROOT / "contracts")),
         policies_dir=Path(os.environ.get("HUB_POLICIES_DIR", PROJECT_ROOT / "policies")),
         reports_dir=Path(os.environ.get("HUB_REPORTS_DIR", demo_dir / "reports")),
-        chunk_size=int(os.environ["HUB_CHUNK_SIZE"]) if os.environ.get("HUB_CHUNK_SIZE") else None,
-        duplicate_keys_in_memory=int(os.environ.get("HUB_DUPLICATE_KEYS_IN_MEMORY", "10000")),
+        chunk_size=_count("HUB_CHUNK_SIZE"),
+        duplicate_keys_in_memory=_count("HUB_DUPLICATE_KEYS_IN_MEMORY", minimum=0, default=10000),
     )
+
+
+def _count(name: str, *, minimum: int = 1, default: int | None = None) -> int | None:
+    """A whole number from the environment, or ``default`` when the variable is unset or empty."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ConfigurationError(f"{name}={value!r}: expected a whole number of {minimum} or more (or leave it unset)")
+    return int(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select, text, update
 from hub import acknowledgements, feedback, ledger, watermarks
 from hub.casesystem import dishonest_entries
 from hub.db.models import DeliveredKey, QuarantinedRecord
+from hub.errors import ConfigurationError
 from hub.flows import CONSUMPTION_RESTRICTION, DISHONEST_FEEDBACK, DISHONEST_LIST
 from hub.mapping import load_mapping
 from hub.pipeline import run_outbound
@@ -331,3 +333,10 @@ def test_a_flow_pages_by_its_own_chunk_size_unless_hub_chunk_size_is_set(credit_
     monkeypatch.setenv("HUB_CHUNK_SIZE", "13")
     overridden = credit_world.run(dataclasses.replace(DISHONEST_LIST, chunk_size=9))
     assert overridden.chunks == math.ceil(eligible / 13)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "2.5"])
+def test_a_chunk_size_that_is_not_a_positive_whole_number_is_refused_by_name(monkeypatch, value):
+    monkeypatch.setenv("HUB_CHUNK_SIZE", value)
+    with pytest.raises(ConfigurationError, match=rf"HUB_CHUNK_SIZE='{re.escape(value)}': expected a whole number"):
+        get_settings()
