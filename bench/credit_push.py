@@ -348,6 +348,8 @@ def child_server_floor(spec: dict) -> dict:
 
     with admin() as connection, connection.cursor() as cursor:
         reason = server_floor.unavailable_reason(cursor)
+    if mariadb_cpu_seconds() is None:
+        reason = "the MariaDB server's CPU time cannot be read here (/proc of a local mariadbd)"
     if reason:
         return {"skipped": reason}
     from connectors.db import DatabaseLink

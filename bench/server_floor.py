@@ -55,7 +55,8 @@ def _wait_until_idle(server_cpu: Callable[[], float | None], *, limit: float = 6
     while time.monotonic() < deadline:
         before = server_cpu()
         time.sleep(1.0)
-        if before is None or server_cpu() - before < 0.02:
+        after = server_cpu()
+        if before is None or after is None or after - before < 0.02:
             return
 
 

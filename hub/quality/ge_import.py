@@ -55,10 +55,6 @@ class DeferredModule(ModuleType):
                 self._hub_module = importlib.import_module(name)
             return self._hub_module
 
-    @property
-    def loaded(self) -> bool:
-        return self._hub_module is not None
-
 
 def defer(name: str) -> None:
     """Put a stand-in for ``name`` in ``sys.modules`` unless the module is imported already (or absent)."""
