@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
+from connectors import bulk
 from hub import ledger
 from hub.db.models import LedgerEntry, QuarantinedRecord
 from hub.errors import HubError
@@ -33,25 +34,31 @@ def hold(
     batch_id: str,
     records: Iterable[tuple[str, int | None, dict, list[str]]],
 ) -> int:
-    """Quarantine ``records`` given as (key, version, canonical payload, reasons); return how many."""
-    now = utcnow()
-    rows = [
+    """Quarantine ``records`` given as (key, version, canonical payload, reasons); return how many.
+
+    Written by column in bulk (``LOAD DATA`` where the connection allows it, else one multi-row INSERT).
+    """
+    held = list(records)
+    if not held:
+        return 0
+    count = len(held)
+    keys, versions, payloads, reasons = zip(*held, strict=True)
+    bulk.insert_rows(
+        connection,
+        _table,
         {
-            "flow": flow,
-            "partner": partner,
-            "batch_id": batch_id,
-            "record_key": key,
-            "record_version": version,
-            "payload": json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True),
-            "reasons": json.dumps(reasons, ensure_ascii=False),
-            "status": "HELD",
-            "created_at": now,
-        }
-        for key, version, payload, reasons in records
-    ]
-    if rows:
-        connection.execute(insert(_table), rows)
-    return len(rows)
+            "flow": [flow] * count,
+            "partner": [partner] * count,
+            "batch_id": [batch_id] * count,
+            "record_key": list(keys),
+            "record_version": list(versions),
+            "payload": [json.dumps(p, ensure_ascii=False, default=str, sort_keys=True) for p in payloads],
+            "reasons": [json.dumps(r, ensure_ascii=False) for r in reasons],
+            "status": ["HELD"] * count,
+            "created_at": [utcnow()] * count,
+        },
+    )
+    return count
 
 
 def _masked(payload: dict) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -69,3 +71,43 @@ def test_a_record_can_be_resolved_only_once_and_unknown_ids_are_named(held):
     assert again.exit_code == 1 and "is DROPPED, not HELD" in again.output
     missing = runner.invoke(main, ["quarantine", "show", "999"])
     assert missing.exit_code == 1 and "no quarantined record #999" in missing.output
+
+
+def test_held_records_are_stored_alike_by_bulk_load_and_by_insert(make_database, monkeypatch):
+    """On MariaDB with local_infile the records go by LOAD DATA; the stored rows must be those an INSERT
+    stores, including text that LOAD DATA must escape and a record without a version."""
+    from sqlalchemy import select
+
+    from connectors import bulk
+    from hub.db.models import QuarantinedRecord
+
+    awkward = {"entry_id": 7, "conduct": "有\t制表符\n和换行\\反斜杠", "amount": None, "party_name": "马 \\N 丽"}
+    records = [("7", None, awkward, ["reason one", 'a "quoted" reason\twith a tab']), ("8", 2, {"entry_id": 8}, [])]
+    loaded: list[str] = []
+    real_load = bulk.load
+
+    def load(connection, table, *args, **kwargs):
+        loaded.append(table)
+        return real_load(connection, table, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "load", load)
+    stored = []
+    for local_infile in ("", "&local_infile=1"):
+        url = make_database("hubq") + local_infile
+        engine = hub_engine(url)
+        with engine.begin() as connection:
+            assert quarantine.hold(connection, flow="f", partner="p", batch_id="b", records=records) == 2
+        with engine.connect() as connection:
+            table = QuarantinedRecord.__table__
+            stored.append(
+                connection.execute(
+                    select(
+                        table.c.record_key, table.c.record_version, table.c.payload, table.c.reasons, table.c.status
+                    ).order_by(table.c.id)
+                ).all()
+            )
+        engine.dispose()
+    assert loaded == ["quarantine"]  # the second database only
+    assert stored[0] == stored[1]
+    assert [row.record_version for row in stored[1]] == [None, 2]
+    assert json.loads(stored[1][0].payload) == awkward
