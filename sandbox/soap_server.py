@@ -17,6 +17,7 @@ import logging
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -94,22 +95,35 @@ class Endpoint:
 
     def parse(self, body: bytes) -> etree._Element:
         """The one operation element of a SOAP 1.1 request, validated against the XSD."""
-        try:
-            root = etree.fromstring(body, hardened_parser())
-        except etree.XMLSyntaxError as exc:
-            raise ClientError(f"request is not well-formed XML: {exc}") from None
-        if root.getroottree().docinfo.doctype:
-            raise ClientError("a DTD is not allowed in a request")
-        if root.tag != f"{{{SOAP_ENV}}}Envelope":
-            raise ClientError("not a SOAP 1.1 envelope")
-        body_element = root.find(f"{{{SOAP_ENV}}}Body")
-        if body_element is None or len(body_element) != 1:
-            raise ClientError("the SOAP body must hold exactly one operation element")
-        operation = body_element[0]
-        if not self.schema.validate(operation):
-            error = self.schema.error_log.last_error
-            raise ClientError(f"request does not match the contract: {error.message if error else 'invalid'}")
-        return operation
+        return parse_request(body, self.schema)
+
+
+def parse_request(
+    body: bytes, schema: etree.XMLSchema, authenticate: Callable[[etree._Element], None] | None = None
+) -> etree._Element:
+    """The one operation element of a SOAP 1.1 request, checked as a partner's gateway checks it.
+
+    ``authenticate`` (given the envelope, raising :class:`ClientError`) runs before the body is looked at,
+    so an unauthenticated caller learns nothing about the contract.
+    """
+    try:
+        root = etree.fromstring(body, hardened_parser())
+    except etree.XMLSyntaxError as exc:
+        raise ClientError(f"request is not well-formed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise ClientError("a DTD is not allowed in a request")
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise ClientError("not a SOAP 1.1 envelope")
+    if authenticate is not None:
+        authenticate(root)
+    body_element = root.find(f"{{{SOAP_ENV}}}Body")
+    if body_element is None or len(body_element) != 1:
+        raise ClientError("the SOAP body must hold exactly one operation element")
+    operation = body_element[0]
+    if not schema.validate(operation):
+        error = schema.error_log.last_error
+        raise ClientError(f"request does not match the contract: {error.message if error else 'invalid'}")
+    return operation
 
 
 class _Handler(BaseHTTPRequestHandler):

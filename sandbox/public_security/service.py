@@ -30,7 +30,7 @@ from sandbox.public_security.common import NS, SOAP_ENV, Desk, h
 from sandbox.public_security.exits import ExitDesk
 from sandbox.public_security.locate import LocateDesk
 from sandbox.public_security.vehicles import VehicleDesk
-from sandbox.soap_server import ClientError, RunningServer, envelope, hardened_parser, serve
+from sandbox.soap_server import ClientError, RunningServer, envelope, hardened_parser, parse_request, serve
 from sandbox.soap_server import fault as soap_fault
 
 log = logging.getLogger(__name__)
@@ -130,24 +130,7 @@ class PublicSecurityService:
         return 200, "text/xml; charset=utf-8", _envelope(answer, namespace)
 
     def _parse(self, body: bytes) -> etree._Element:
-        try:
-            root = etree.fromstring(body, hardened_parser())
-        except etree.XMLSyntaxError as exc:
-            raise ClientError(f"request is not well-formed XML: {exc}") from None
-        if root.getroottree().docinfo.doctype:
-            raise ClientError("a DTD is not allowed in a request")
-        if root.tag != f"{{{SOAP_ENV}}}Envelope":
-            raise ClientError("not a SOAP 1.1 envelope")
-        if self.username:
-            self._authenticate(root)
-        body_element = root.find(f"{{{SOAP_ENV}}}Body")
-        if body_element is None or len(body_element) != 1:
-            raise ClientError("the SOAP body must hold exactly one operation element")
-        operation = body_element[0]
-        if not self._schema.validate(operation):
-            error = self._schema.error_log.last_error
-            raise ClientError(f"request does not match the contract: {error.message if error else 'invalid'}")
-        return operation
+        return parse_request(body, self._schema, self._authenticate if self.username else None)
 
     def _authenticate(self, root: etree._Element) -> None:
         user = root.find(f".//{{{WSSE}}}UsernameToken/{{{WSSE}}}Username")
