@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import traceback
 
 import pymysql
 import pytest
+from sqlalchemy.engine import make_url
 
 from connectors import fastrows
+from tests.conftest import MARIADB
 
 COLUMNS = """
     id INT PRIMARY KEY,
@@ -49,9 +52,8 @@ def _rows(count: int) -> list[tuple]:
 
 @pytest.fixture
 def table(mariadb_admin, make_database):
-    url = make_database("fastrows")
-    database = url.rsplit("/", 1)[1].split("?")[0]
-    connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", database=database, charset="utf8mb4")
+    database = make_url(make_database("fastrows")).database
+    connection = pymysql.connect(**MARIADB, database=database, charset="utf8mb4")
     try:  # closed whatever happens: an open transaction would hold the table and stall the database's drop
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE t ({COLUMNS})")
@@ -97,14 +99,35 @@ def test_a_query_after_the_block_reads_the_ordinary_way(table):
     assert len(rows) == fastrows.CACHE_LIMIT + 701
 
 
-def _error_of(connection, fast: bool) -> pymysql.MySQLError:
+#: Fails with "Subquery returns more than 1 row" at id 1001, after the rows before it were sent: the error
+#: packet arrives among the row packets, where the fast loop must hand it to pymysql.
+FAILS_MID_RESULT = "SELECT t.id, (SELECT u.id FROM t AS u WHERE u.id IN (t.id, -1) AND t.id > 1000) FROM t"
+
+
+def _error_of(connection, fast: bool, query: str) -> pymysql.MySQLError:
     with pytest.raises(pymysql.MySQLError) as raised:
-        _read_query(connection, fast, "SELECT no_such_column FROM t")
+        _read_query(connection, fast, query)
     return raised.value
 
 
-def test_an_error_inside_the_result_is_raised_as_pymysql_raises_it(table):
-    ordinary, fast = _error_of(table, fast=False), _error_of(table, fast=True)
+def _raised_in_the_fast_loop(error: BaseException) -> bool:
+    return any(
+        frame.f_code.co_name == "_read_rowdata_packet" and frame.f_code.co_filename == fastrows.__file__
+        for frame, _line in traceback.walk_tb(error.__traceback__)
+    )
+
+
+def test_an_error_among_the_rows_is_raised_as_pymysql_raises_it(table):
+    ordinary, fast = _error_of(table, False, FAILS_MID_RESULT), _error_of(table, True, FAILS_MID_RESULT)
+    assert _raised_in_the_fast_loop(fast)
+    assert type(fast) is type(ordinary)
+    assert fast.args == ordinary.args
+    assert fast.args[0] == 1242  # subquery returns more than 1 row
+
+
+def test_an_error_before_any_row_is_raised_as_pymysql_raises_it(table):
+    query = "SELECT no_such_column FROM t"
+    ordinary, fast = _error_of(table, False, query), _error_of(table, True, query)
     assert type(fast) is type(ordinary)
     assert fast.args == ordinary.args
     assert fast.args[0] == 1054  # unknown column
